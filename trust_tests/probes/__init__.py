@@ -1,0 +1,1 @@
+"""Probe builders and metrics. Pure code: no imports from fixtures/."""

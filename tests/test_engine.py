@@ -1,0 +1,179 @@
+"""The engine on a real tiny Llama: batching, prefix sharing and caching never change a result."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fixtures.backends.base import GenParams, Prompt
+from fixtures.backends.hf import HFBackend
+from fixtures.engine import LM, ModelLoadError, ModelPool
+from fixtures.resultcache import ResultCache
+
+SYSTEM = ("You are a careful assistant. Read the question, think about every option, and answer with the single "
+          "option that is correct. Do not explain your answer and do not add anything else to it.")
+RAW = ["Q: 2 + 2 =", "The capital of France is", "A much longer raw prompt that goes on for a while, so that the "
+       "batch mixes short and long rows and padding really matters:", "x"]
+CHAT: list[Prompt] = [[{"role": "system", "content": SYSTEM}, {"role": "user", "content": f"Question {i}: {q}"}]
+                      for i, q in enumerate(["Is ice cold?", "Which is bigger, 3 or 30?", "Name a colour."])]
+REQUESTS: list[tuple[Prompt, str]] = (
+    [(p, c) for p in RAW for c in (" 4", " Paris is nice", "")]
+    + [(p, c) for p in CHAT for c in ("Yes", "No, it is not", "Blue")]
+)
+
+
+def _noop(_: int) -> None:
+    pass
+
+
+@pytest.fixture(scope="module")
+def tiny(tiny_model_dir: Path) -> tuple[Any, Any]:
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir, dtype="float32").eval()
+    return model, AutoTokenizer.from_pretrained(tiny_model_dir)
+
+
+def _backend(tiny: tuple[Any, Any], **kw: int) -> HFBackend:
+    return HFBackend(*tiny, **kw)
+
+
+def _direct_loglik(backend: HFBackend, prompt: Prompt, cont: str) -> float:
+    """One unbatched full forward per request, read off the model's own logits."""
+    import torch
+
+    ctx, cont_ids = backend.encode_pair(prompt, cont)
+    if not cont_ids:
+        return 0.0
+    with torch.inference_mode():
+        logits = backend.model(input_ids=torch.tensor([ctx + cont_ids])).logits[0].float()
+    logp = torch.log_softmax(logits, dim=-1)
+    return float(sum(logp[len(ctx) - 1 + j, t] for j, t in enumerate(cont_ids)))
+
+
+def test_loglik_is_the_same_batched_prefix_shared_and_unbatched(tiny: tuple[Any, Any]) -> None:
+    shared = _backend(tiny, min_prefix=16)  # the chat prompts share a long system prompt
+    batched = _backend(tiny, min_prefix=10**9)
+    one_by_one = _backend(tiny, max_batch=1, min_prefix=10**9)
+    direct = [_direct_loglik(one_by_one, p, c) for p, c in REQUESTS]
+    for backend in (shared, batched, one_by_one):
+        assert backend.loglik(REQUESTS, _noop) == pytest.approx(direct, rel=1e-5, abs=1e-4)
+    assert [d for (_, c), d in zip(REQUESTS, direct, strict=True) if c == ""] == [0.0] * len(RAW)
+
+
+def test_trailing_prompt_space_moves_into_the_continuation(tiny: tuple[Any, Any]) -> None:
+    backend = _backend(tiny)
+    a, b = backend.loglik([("Answer:", " yes"), ("Answer: ", "yes")], _noop)
+    assert a == b
+
+
+def test_greedy_generation_is_identical_batched_and_alone(tiny: tuple[Any, Any]) -> None:
+    import torch
+
+    prompts: list[Prompt] = [*RAW, *CHAT]
+    params = GenParams(max_new_tokens=10)
+    backend = _backend(tiny)
+    together = backend.generate(prompts, params, [0] * len(prompts), _noop)
+    alone = [backend.generate([p], params, [0], _noop)[0] for p in prompts]
+    assert together == alone
+    # And both agree with transformers' own greedy decoding of the first prompt.
+    ids = torch.tensor([backend._encode(RAW[0], True)])
+    with torch.inference_mode():
+        ref = backend.model.generate(ids, attention_mask=torch.ones_like(ids), do_sample=False, max_new_tokens=10,
+                                     eos_token_id=sorted(backend.stop_ids), pad_token_id=backend.pad_id)
+    assert alone[0] == backend.tok.decode(ref[0, ids.shape[1]:], skip_special_tokens=True)
+    assert len(set(together)) > 1  # the prompts matter: not one string for everything
+
+
+def _lm(backend: HFBackend, cache: ResultCache | None = None, **kw: Any) -> LM:
+    return LM("tiny", "test-fingerprint", lambda: backend, cache, **kw)
+
+
+def test_sampling_depends_on_the_seed_not_on_batch_neighbours(tiny: tuple[Any, Any]) -> None:
+    lm = _lm(_backend(tiny))
+    target = CHAT[0]
+
+    def samples(batch: Sequence[Prompt], seed: int) -> list[str]:
+        out = lm.generate(batch, max_new_tokens=8, temperature=1.0, seed=seed, n=3)
+        return out[list(batch).index(target)]
+
+    alone = samples([target], seed=7)
+    assert samples([RAW[2], target, CHAT[1]], seed=7) == alone
+    assert samples([CHAT[2], RAW[0], RAW[1], target], seed=7) == alone
+    assert len(set(alone)) == 3  # n samples differ from each other
+    assert samples([target], seed=8) != alone
+
+
+def test_shuffled_request_order_changes_no_result(tiny: tuple[Any, Any]) -> None:
+    base = _lm(_backend(tiny))
+    shuffled = _lm(_backend(tiny), shuffle_seed=3)
+    assert shuffled.loglik(REQUESTS) == pytest.approx(base.loglik(REQUESTS), rel=1e-5, abs=1e-4)
+    gen = {"max_new_tokens": 6, "temperature": 0.8, "seed": 1, "n": 2}
+    assert shuffled.generate([*RAW, *CHAT], **gen) == base.generate([*RAW, *CHAT], **gen)
+
+
+def test_greedy_n_copies_cost_one_call_per_prompt(tiny: tuple[Any, Any]) -> None:
+    lm = _lm(_backend(tiny))
+    out = lm.generate(RAW, max_new_tokens=4, n=3)
+    assert all(len(row) == 3 and len(set(row)) == 1 for row in out)
+    assert lm.calls == {"loglik": 0, "generate": len(RAW)}
+
+
+def test_option_logprobs_and_choose(tiny: tuple[Any, Any]) -> None:
+    lm = _lm(_backend(tiny))
+    options = [[" 4", " 5", " four"], [" Paris", " Rome"]]
+    scores = lm.option_logprobs(RAW[:2], options)
+    flat = lm.loglik([(p, o) for p, opts in zip(RAW[:2], options, strict=True) for o in opts])
+    assert scores == [flat[:3], flat[3:]]
+    assert lm.choose(RAW[:2], options) == [max(range(len(s)), key=s.__getitem__) for s in scores]
+
+
+def test_a_second_lm_over_the_same_cache_makes_no_backend_calls(tiny: tuple[Any, Any], tmp_path: Path) -> None:
+    cache = ResultCache(tmp_path / "results.sqlite", report=lambda _: None)
+    first = _lm(_backend(tiny), cache)
+    values = first.loglik(REQUESTS)
+    texts = first.generate(CHAT, max_new_tokens=5, temperature=0.7, seed=2, n=2)
+    assert first.calls == {"loglik": len(REQUESTS), "generate": 2 * len(CHAT)}
+
+    def unloadable() -> HFBackend:
+        raise AssertionError("a cached request reached the backend")
+
+    second = LM("tiny", "test-fingerprint", unloadable, cache)
+    assert second.loglik(REQUESTS) == values
+    assert second.generate(CHAT, max_new_tokens=5, temperature=0.7, seed=2, n=2) == texts
+    assert second.calls == {"loglik": 0, "generate": 0}
+    # Another model (fingerprint), decoding setting or seed is a different request.
+    other = _lm(_backend(tiny), cache)
+    other.fingerprint = "another-model"
+    other.loglik(REQUESTS[:2])
+    second._backend = lambda: _backend(tiny)
+    second.generate(CHAT, max_new_tokens=5, temperature=0.7, seed=3, n=2)
+    assert other.calls["loglik"] == 2 and second.calls["generate"] == 2 * len(CHAT)
+    cache.close()
+
+
+def test_model_pool_keeps_at_most_capacity_and_remembers_failures(tiny_model_dir: Path, tmp_path: Path) -> None:
+    from fixtures.loading import load_hf_folder
+
+    attempts: dict[str, int] = {}
+    folders = {"a": tiny_model_dir, "b": tiny_model_dir, "missing": tmp_path / "no-such-model"}
+
+    def load(mid: str) -> HFBackend:
+        attempts[mid] = attempts.get(mid, 0) + 1
+        return load_hf_folder(folders[mid])
+
+    pool = ModelPool(load, capacity=1)
+    first = pool.get("a")
+    assert pool.get("a") is first
+    pool.get("b")
+    assert pool.resident() == ["b"] and first.model is None  # "a" was closed to make room
+    pool.get("a")
+    assert pool.loads == {"a": 2, "b": 1}
+    for _ in range(2):
+        with pytest.raises(ModelLoadError, match="'missing' failed to load"):
+            pool.get("missing")
+    assert attempts["missing"] == 1  # a failed load is not retried for every test
+    pool.close()
+    assert pool.resident() == []

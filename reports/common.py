@@ -1,0 +1,279 @@
+"""Shared vocabulary of the report writers: dimension order, verdicts, escaping, number formats,
+and the per-item "flip" rows that the scorecard, the CSV and the Allure attachments all show.
+
+Pure Python on purpose: importing this module must stay cheap (no numpy, no matplotlib).
+"""
+from __future__ import annotations
+
+import hashlib
+import html
+import math
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+# Column order of the study's tables (benign utility first, then the 8 DecodingTrust dimensions).
+DIMENSIONS: tuple[str, ...] = (
+    "benign",
+    "adv_robustness",
+    "ood_robustness",
+    "adv_demonstration",
+    "machine_ethics",
+    "fairness",
+    "toxicity",
+    "privacy",
+    "stereotype",
+)
+# The 8 trust dimensions the study averages and draws on its radar (benign utility is not one).
+TRUST_DIMENSIONS: tuple[str, ...] = tuple(d for d in DIMENSIONS if d != "benign")
+
+DIMENSION_LABELS: dict[str, str] = {
+    "benign": "Benign",
+    "adv_robustness": "Adv. robustness",
+    "ood_robustness": "OOD",
+    "adv_demonstration": "Adv. demo",
+    "machine_ethics": "Ethics",
+    "fairness": "Fairness",
+    "toxicity": "Toxicity",
+    "privacy": "Privacy",
+    "stereotype": "Stereotype",
+}
+
+# "error": the gate could not reach a verdict (e.g. a stale baseline); "unknown": anything unrecognised.
+VERDICTS: tuple[str, ...] = ("pass", "fail", "no-signal", "skipped", "error", "unknown")
+VERDICT_TEXT: dict[str, str] = {
+    "pass": "pass",
+    "fail": "FAIL",
+    "no-signal": "no signal",
+    "skipped": "skipped",
+    "error": "ERROR",
+    "unknown": "unknown",
+}
+# Fill colours shared by HTML and plots; no-signal is grey (and hatched in plots) so it never reads as pass.
+VERDICT_COLOURS: dict[str, str] = {
+    "pass": "#2e7d32",
+    "fail": "#c62828",
+    "no-signal": "#9e9e9e",
+    "skipped": "#e0e0e0",
+    "error": "#ef6c00",
+    "unknown": "#bdbdbd",
+}
+REFERENCE_COLOUR = "#37474f"
+# Verdicts whose score is not evidence about the candidate: never drawn or counted like a pass.
+NOT_EVIDENCE: tuple[str, ...] = ("no-signal", "skipped", "error", "unknown")
+
+
+def shorten(text: str, limit: int) -> str:
+    """One line of at most `limit` characters (an ellipsis marks the cut)."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def scorecard_anchor(model_id: str) -> str:
+    """The fragment id of a model's section in scorecard.html (ASCII-safe; the hash keeps ids that
+    differ only in punctuation apart)."""
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", model_id).strip("-")[:60]
+    return f"model-{slug}-{hashlib.sha1(model_id.encode('utf-8')).hexdigest()[:6]}"
+
+
+def dimension_label(dimension: str) -> str:
+    """Human label for a dimension key; unknown keys are shown as written."""
+    return DIMENSION_LABELS.get(dimension, dimension)
+
+
+def ordered_dimensions(present: Iterable[str]) -> list[str]:
+    """Known dimensions in table order, then any extra ones alphabetically (never dropped)."""
+    seen = set(present)
+    extra = sorted(d for d in seen if d not in DIMENSION_LABELS)
+    return [d for d in DIMENSIONS if d in seen] + extra
+
+
+def normalize_verdict(value: object) -> str:
+    """Map whatever the gate wrote to one of VERDICTS; anything unrecognised is 'unknown', never 'pass'."""
+    if not isinstance(value, str):
+        return "unknown"
+    key = value.strip().lower().replace("_", "-").replace(" ", "-")
+    aliases = {"passed": "pass", "ok": "pass", "failed": "fail", "nosignal": "no-signal", "skip": "skipped",
+               "broken": "error"}
+    key = aliases.get(key, key)
+    return key if key in VERDICTS else "unknown"
+
+
+def esc(value: object) -> str:
+    """HTML-escape any value (quotes too, so the result is safe inside attributes)."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def as_float(value: object) -> float | None:
+    """A finite float, or None for missing / non-numeric / NaN values."""
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        out = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return out if math.isfinite(out) else None
+
+
+def fmt_num(value: object, digits: int = 1) -> str:
+    """'61.2', or an em dash for a missing value."""
+    v = as_float(value)
+    return "—" if v is None else f"{v:.{digits}f}"
+
+
+def fmt_signed(value: object, digits: int = 1) -> str:
+    """'+1.5' / '−0.8' (true minus sign), or an em dash."""
+    v = as_float(value)
+    if v is None:
+        return "—"
+    if round(v, digits) == 0:
+        return f"{0:.{digits}f}"
+    return f"{'+' if v > 0 else '−'}{abs(v):.{digits}f}"
+
+
+def fmt_p(value: object) -> str:
+    """p-values: three significant digits, '<0.001' below that."""
+    v = as_float(value)
+    if v is None:
+        return "—"
+    return "<0.001" if v < 0.001 else f"{v:.3f}"
+
+
+def fmt_ci(ci: object, digits: int = 1) -> str:
+    """'[58.0, 64.1]' from a two-element sequence, else an em dash."""
+    pair = ci_pair(ci)
+    return "—" if pair is None else f"[{pair[0]:.{digits}f}, {pair[1]:.{digits}f}]"
+
+
+def ci_pair(ci: object) -> tuple[float, float] | None:
+    """(lo, hi) from a two-element sequence of finite numbers, else None."""
+    if not isinstance(ci, Sequence) or isinstance(ci, str) or len(ci) != 2:
+        return None
+    lo, hi = as_float(ci[0]), as_float(ci[1])
+    if lo is None or hi is None:
+        return None
+    return (min(lo, hi), max(lo, hi))
+
+
+def drop_of(entry: Mapping[str, Any]) -> float | None:
+    """reference − candidate (positive = the candidate is worse): the stored drop, else derived."""
+    drop = as_float(entry.get("drop"))
+    if drop is not None:
+        return drop
+    score, ref = as_float(entry.get("score")), as_float(entry.get("reference_score"))
+    return None if score is None or ref is None else ref - score
+
+
+def dimension_ci(dim: Mapping[str, Any], key: str = "ci") -> tuple[float, float] | None:
+    """A dimension's interval (the gate's `ci` is the 95% interval of the drop, in score points):
+    its own `key` if the gate gave one, else the weighted mean of its metrics' bounds. Averaging
+    bounds assumes the metrics are perfectly correlated, so it is wider than the true interval of
+    the weighted mean: a conservative error bar, never a flattering one."""
+    own = ci_pair(dim.get(key))
+    if own is not None:
+        return own
+    metrics = dim.get("metrics")
+    if not isinstance(metrics, Mapping) or not metrics:
+        return None
+    lo_sum = hi_sum = w_sum = 0.0
+    for m in metrics.values():
+        if not isinstance(m, Mapping):
+            return None
+        pair = ci_pair(m.get(key))
+        if pair is None:
+            return None  # one metric without an interval makes the combined one unknowable
+        w = as_float(m.get("weight"))
+        w = 1.0 if w is None else w
+        lo_sum += w * pair[0]
+        hi_sum += w * pair[1]
+        w_sum += w
+    return None if w_sum <= 0 else (lo_sum / w_sum, hi_sum / w_sum)
+
+
+def flip_rows(
+    items: Sequence[Mapping[str, Any]],
+    candidate_values: Sequence[float],
+    reference_values: Sequence[float],
+    candidate_answers: Sequence[str] | None = None,
+    reference_answers: Sequence[str] | None = None,
+) -> list[dict[str, Any]]:
+    """One row per item, worst regressions first.
+
+    `direction` is "worse" when the candidate's value is below the reference's (for binary outcomes:
+    the reference was right and the candidate wrong), "better" for the opposite flip, else "same".
+    Rows are ordered worse (largest drop first), better (largest gain first), same (input order).
+    Keys: id, prompt, direction, reference_value, candidate_value, delta (candidate − reference),
+    reference_answer, candidate_answer, plus any extra keys of the item.
+    """
+    n = len(items)
+    if len(candidate_values) != n or len(reference_values) != n:
+        raise ValueError(
+            f"per-item lengths differ: {n} items, {len(candidate_values)} candidate values, "
+            f"{len(reference_values)} reference values"
+        )
+    for name, answers in (("candidate_answers", candidate_answers), ("reference_answers", reference_answers)):
+        if answers is not None and len(answers) != n:
+            raise ValueError(f"{name} has {len(answers)} entries for {n} items")
+    rows: list[dict[str, Any]] = []
+    for i, item in enumerate(items):
+        cand, ref = float(candidate_values[i]), float(reference_values[i])
+        delta = cand - ref
+        direction = "worse" if delta < -1e-12 else "better" if delta > 1e-12 else "same"
+        row: dict[str, Any] = {
+            "id": str(item.get("id", i)),
+            "prompt": str(item.get("prompt", "")),
+            "direction": direction,
+            "reference_value": ref,
+            "candidate_value": cand,
+            "delta": delta,
+            "reference_answer": "" if reference_answers is None else str(reference_answers[i]),
+            "candidate_answer": "" if candidate_answers is None else str(candidate_answers[i]),
+        }
+        for k, v in item.items():
+            if k not in row:
+                row[k] = v
+        row["_order"] = i
+        rows.append(row)
+    rank = {"worse": 0, "better": 1, "same": 2}
+    rows.sort(key=lambda r: (rank[r["direction"]], -abs(r["delta"]) if r["direction"] != "same" else 0.0, r["_order"]))
+    for r in rows:
+        del r["_order"]
+    return rows
+
+
+def flipped_items(
+    items: Sequence[Mapping[str, Any]],
+    candidate_values: Sequence[float],
+    reference_values: Sequence[float],
+    candidate_answers: Sequence[str] | None = None,
+    reference_answers: Sequence[str] | None = None,
+    limit: int | None = 20,
+) -> list[dict[str, Any]]:
+    """The items the candidate got worse on (largest drop first), ready for the scorecard's
+    per-metric `flipped` list: id, prompt, reference_answer, candidate_answer, reference_value,
+    candidate_value."""
+    keep = ("id", "prompt", "reference_answer", "candidate_answer", "reference_value", "candidate_value")
+    rows = [r for r in flip_rows(items, candidate_values, reference_values, candidate_answers, reference_answers)
+            if r["direction"] == "worse"]
+    return [{k: r[k] for k in keep} for r in (rows if limit is None else rows[:limit])]
+
+
+def write_atomic(path: Path, data: str | bytes) -> Path:
+    """Write via a temp file and rename, so a reader (or a parallel worker) never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(raw)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file normal permissions
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

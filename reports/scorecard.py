@@ -1,0 +1,453 @@
+"""The trust scorecard: JSON for machines, a static HTML page and a pull-request Markdown table for
+people, laid out like the study's tables (rows = models, columns = dimensions).
+
+Every string in the card that a model or a config could have produced is escaped: the HTML also
+carries a Content-Security-Policy that forbids scripts, so even a missed escape could not execute.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from reports.common import (
+    NOT_EVIDENCE,
+    TRUST_DIMENSIONS,
+    VERDICT_TEXT,
+    as_float,
+    dimension_label,
+    drop_of,
+    esc,
+    fmt_ci,
+    fmt_num,
+    fmt_p,
+    fmt_signed,
+    normalize_verdict,
+    ordered_dimensions,
+    scorecard_anchor,
+    shorten,
+    write_atomic,
+)
+
+DEFAULT_OUT_DIR = Path("reports/latest")
+_MD_ICON = {"pass": "✅", "fail": "❌", "no-signal": "⚪", "skipped": "⏭️", "error": "⚠️", "unknown": "❔"}
+_FLIPPED_SHOWN_HTML = 20
+_FLIPPED_SHOWN_MD = 3
+
+
+def write_scorecard(card: Mapping[str, Any], out_dir: Path = DEFAULT_OUT_DIR, *, plots: bool = True) -> dict[str, Path]:
+    """Write scorecard.json, scorecard.html, scorecard.md and (if `plots`) radar.{svg,png} and
+    bars.{svg,png} into `out_dir`. Returns {"json", "html", "md", "radar_svg", "radar_png",
+    "bars_svg", "bars_png"} → path. The card follows docs/DESIGN.md "Scorecard"; optional fields
+    are shown when present: per model `method`, `settings`, `description`, `spec`; per metric `ci`
+    (95% interval of the drop, score points), `p_value`, `n`, `tolerance`, `reason`/`signal`,
+    `flipped` (worse items: id, prompt, reference_answer, candidate_answer; see
+    reports.common.flipped_items) and `n_flipped` (their full count when `flipped` is truncated)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths: dict[str, Path] = {}
+    paths["json"] = write_atomic(out_dir / "scorecard.json", card_json(card))
+    images: dict[str, bytes] = {}
+    if plots:
+        from reports.plots import bar_chart, radar_chart
+
+        for stem, fn in (("radar", radar_chart), ("bars", bar_chart)):
+            for p in fn(card, out_dir):
+                paths[f"{stem}_{p.suffix.lstrip('.')}"] = p
+            images[stem] = (out_dir / f"{stem}.png").read_bytes()
+    paths["html"] = write_atomic(out_dir / "scorecard.html", render_html(card, images))
+    paths["md"] = write_atomic(out_dir / "scorecard.md", render_markdown(card))
+    return paths
+
+
+def card_json(card: Mapping[str, Any]) -> str:
+    """Strict JSON (NaN/inf become null, so any JSON parser accepts it)."""
+    return json.dumps(_finite(card), indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Mapping):
+        return {str(k): _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the card
+
+def _models(card: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    models = card.get("models") or {}
+    return {str(k): v for k, v in models.items() if isinstance(v, Mapping)}
+
+
+def _dims(model: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    dims = model.get("dimensions") or {}
+    return {str(k): v for k, v in dims.items() if isinstance(v, Mapping)}
+
+
+def _all_dimensions(card: Mapping[str, Any]) -> list[str]:
+    return ordered_dimensions({d for m in _models(card).values() for d in _dims(m)})
+
+
+def _references(card: Mapping[str, Any]) -> dict[str, list[str]]:
+    """reference id → candidate ids, in card order."""
+    out: dict[str, list[str]] = {}
+    for model_id, model in _models(card).items():
+        out.setdefault(str(model.get("reference") or "reference"), []).append(model_id)
+    return out
+
+
+def model_verdict(model: Mapping[str, Any]) -> str:
+    """fail if any dimension fails; error if one could not be judged; pass if one passes; no-signal
+    if the rest has no signal; skipped if nothing ran; else unknown. Never pass without evidence."""
+    verdicts = [normalize_verdict(d.get("verdict")) for d in _dims(model).values()]
+    if "fail" in verdicts:
+        return "fail"
+    if "error" in verdicts:
+        return "error"
+    if "pass" in verdicts:
+        return "pass"
+    if "no-signal" in verdicts:
+        return "no-signal"
+    if all(v == "skipped" for v in verdicts):
+        return "skipped"  # also when nothing ran at all
+    return "unknown"
+
+
+def trust_average(model: Mapping[str, Any]) -> tuple[float | None, float | None, int]:
+    """(candidate mean, reference mean, k) over the trust dimensions where the gate had evidence
+    (pass or fail) and both scores exist. The study averages all 8; with fewer, k says how many."""
+    cand, ref = [], []
+    for d in TRUST_DIMENSIONS:
+        entry = _dims(model).get(d)
+        if entry is None or normalize_verdict(entry.get("verdict")) in NOT_EVIDENCE:
+            continue
+        s, r = as_float(entry.get("score")), as_float(entry.get("reference_score"))
+        if s is None or r is None:
+            continue
+        cand.append(s)
+        ref.append(r)
+    if not cand:
+        return None, None, 0
+    return sum(cand) / len(cand), sum(ref) / len(ref), len(cand)
+
+
+def _reference_scores(card: Mapping[str, Any], candidates: Sequence[str]) -> dict[str, float]:
+    models = _models(card)
+    out: dict[str, float] = {}
+    for m in candidates:
+        for d, entry in _dims(models[m]).items():
+            r = as_float(entry.get("reference_score"))
+            if r is not None:
+                out.setdefault(d, r)
+    return out
+
+
+def _notes(card: Mapping[str, Any]) -> list[str]:
+    notes = card.get("notes")
+    if notes is None:
+        return []
+    if isinstance(notes, str):
+        return [notes]
+    if isinstance(notes, Mapping):
+        return [f"{k}: {v}" for k, v in notes.items()]
+    return [str(n) for n in notes]
+
+
+def _compression(model: Mapping[str, Any]) -> str:
+    """'gptq · bits=4, group_size=64', from method/settings, else the spec string."""
+    method = model.get("method")
+    settings = model.get("settings")
+    if method:
+        if isinstance(settings, Mapping) and settings:
+            return f"{method} · " + ", ".join(f"{k}={v}" for k, v in sorted(settings.items()))
+        return str(method) + (f" · {settings}" if settings else "")
+    return str(model.get("description") or model.get("spec") or "")
+
+
+def _failures(card: Mapping[str, Any]) -> list[tuple[str, str, str, Mapping[str, Any]]]:
+    """(model, dimension, metric, metric entry) for every failed metric, in table order."""
+    out = []
+    for model_id, model in _models(card).items():
+        dims = _dims(model)
+        for d in ordered_dimensions(dims):
+            metrics = dims[d].get("metrics") or {}
+            for metric, entry in metrics.items():
+                if isinstance(entry, Mapping) and normalize_verdict(entry.get("verdict")) == "fail":
+                    out.append((model_id, d, str(metric), entry))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# HTML
+
+_CSS = """
+body{font-family:"DejaVu Sans",system-ui,sans-serif;margin:24px;color:#212121;max-width:1500px}
+h1{font-size:22px;margin:0 0 4px} h2{font-size:17px;margin:28px 0 8px} h3{font-size:14px;margin:18px 0 6px}
+.meta{color:#616161;font-size:13px;margin:0 0 12px}
+.notes{border-left:4px solid #f9a825;background:#fffde7;padding:8px 12px;margin:12px 0;font-size:13px}
+.summary{font-size:14px;margin:12px 0}
+table{border-collapse:collapse;font-size:12px;margin:6px 0 12px}
+th,td{border:1px solid #d0d0d0;padding:4px 6px;vertical-align:top;text-align:left}
+thead th{background:#eceff1;position:sticky;top:0}
+table.scorecard td.cell{min-width:92px;text-align:center}
+.score{font-size:15px;font-weight:bold} .sub{color:#424242;font-size:11px;white-space:nowrap}
+.badge{display:inline-block;border-radius:3px;padding:0 5px;font-size:11px;font-weight:bold;margin-top:2px;color:#fff}
+.v-pass .badge,.badge.v-pass{background:#2e7d32} .v-fail .badge,.badge.v-fail{background:#c62828}
+.v-no-signal .badge,.badge.v-no-signal{background:#757575}
+.v-skipped .badge,.badge.v-skipped{background:#bdbdbd;color:#212121}
+.v-unknown .badge,.badge.v-unknown{background:#9e9e9e}
+td.v-pass{background:#e8f5e9} td.v-fail{background:#ffebee}
+.v-error .badge,.badge.v-error{background:#ef6c00} td.v-error{background:#fff3e0}
+td.v-no-signal,td.v-skipped,td.v-unknown{color:#616161;
+  background:repeating-linear-gradient(45deg,#f5f5f5,#f5f5f5 6px,#e0e0e0 6px,#e0e0e0 8px)}
+td.v-no-signal .score,td.v-skipped .score{font-weight:normal;text-decoration:line-through}
+tr.ref th,tr.ref td{background:#fafafa;font-style:italic}
+.legend{font-size:12px;color:#424242}
+figure{margin:12px 0} figure img{max-width:100%;border:1px solid #eee}
+pre{white-space:pre-wrap;word-break:break-word;margin:0;font-family:"DejaVu Sans Mono",monospace;font-size:11px;
+  max-height:12em;overflow:auto}
+details{margin:4px 0 10px} summary{cursor:pointer;font-size:13px}
+"""
+
+# No scripts, no external loads: the page must work offline and a planted payload cannot run.
+_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+
+
+def _badge(verdict: str) -> str:
+    return f'<span class="badge v-{verdict}">{esc(VERDICT_TEXT[verdict])}</span>'
+
+
+def _cell(entry: Mapping[str, Any] | None) -> str:
+    if entry is None:
+        return '<td class="cell v-skipped"><div class="sub">not run</div></td>'
+    v = normalize_verdict(entry.get("verdict"))
+    drop = drop_of(entry)
+    sub = f"ref {fmt_num(entry.get('reference_score'))} · drop {fmt_num(drop)}"
+    return (f'<td class="cell v-{v}"><div class="score">{fmt_num(entry.get("score"))}</div>'
+            f'<div class="sub">{esc(sub)}</div>{_badge(v)}</td>')
+
+
+def _avg_cell(model: Mapping[str, Any]) -> str:
+    cand, ref, k = trust_average(model)
+    if cand is None or ref is None:
+        return '<td class="cell v-no-signal"><div class="sub">no evidence</div></td>'
+    return (f'<td class="cell"><div class="score">{fmt_num(cand)}</div>'
+            f'<div class="sub">ref {fmt_num(ref)} · drop {fmt_num(ref - cand)}</div>'
+            f'<div class="sub">over {k}/{len(TRUST_DIMENSIONS)} dims</div></td>')
+
+
+def _flipped_table(flipped: Sequence[Mapping[str, Any]], limit: int, total: object = None) -> str:
+    rows = []
+    for f in list(flipped)[:limit]:
+        rows.append(
+            f"<tr><td>{esc(f.get('id', ''))}</td><td><pre>{esc(f.get('prompt', ''))}</pre></td>"
+            f"<td><pre>{esc(f.get('reference_answer', ''))}</pre></td>"
+            f"<td><pre>{esc(f.get('candidate_answer', ''))}</pre></td></tr>"
+        )
+    total_n = as_float(total)
+    more = (len(flipped) if total_n is None else int(total_n)) - min(limit, len(flipped))
+    tail = f'<p class="legend">… and {more} more (see the Allure CSV attachment).</p>' if more > 0 else ""
+    return ('<table class="flipped"><thead><tr><th>item</th><th>prompt</th><th>reference answer</th>'
+            f'<th>candidate answer</th></tr></thead><tbody>{"".join(rows)}</tbody></table>{tail}')
+
+
+def _metric_rows(model: Mapping[str, Any]) -> tuple[str, str]:
+    """(metric table rows, flipped-item sections) for one model."""
+    rows, flips = [], []
+    dims = _dims(model)
+    for d in ordered_dimensions(dims):
+        metrics = dims[d].get("metrics") or {}
+        for metric, entry in metrics.items():
+            if not isinstance(entry, Mapping):
+                continue
+            v = normalize_verdict(entry.get("verdict"))
+            n = entry.get("n")
+            flipped = entry.get("flipped") or []
+            n_flipped = entry.get("n_flipped", len(flipped))
+            reason = entry.get("reason") or (entry.get("signal") if v == "no-signal" else "") or ""
+            rows.append(
+                f'<tr><td>{esc(dimension_label(d))}</td><td>{esc(metric)}</td>'
+                f'<td class="cell v-{v}">{fmt_num(entry.get("score"))}</td>'
+                f'<td>{fmt_num(entry.get("reference_score"))}</td><td>{fmt_num(drop_of(entry))}</td>'
+                f'<td>{esc(fmt_ci(entry.get("ci")))}</td><td>{esc(fmt_p(entry.get("p_value")))}</td>'
+                f'<td>{esc("—" if n is None else n)}</td><td>{esc(n_flipped)}</td>'
+                f'<td>{_badge(v)}</td><td>{esc(reason)}</td></tr>'
+            )
+            if flipped:
+                opened = " open" if v == "fail" else ""
+                flips.append(
+                    f"<details{opened}><summary>{esc(dimension_label(d))} / {esc(metric)}: "
+                    f"{esc(n_flipped)} item(s) the candidate got worse on</summary>"
+                    f"{_flipped_table(flipped, _FLIPPED_SHOWN_HTML, n_flipped)}</details>"
+                )
+    return "".join(rows), "".join(flips)
+
+
+def render_html(card: Mapping[str, Any], images: Mapping[str, bytes] | None = None) -> str:
+    """The static scorecard page. `images` maps a title ("radar", "bars") to PNG bytes that are
+    embedded as data: URIs, so the page is one self-contained file."""
+    dims = _all_dimensions(card)
+    models = _models(card)
+    tier = card.get("tier", "?")
+    failed = [m for m, model in models.items() if model_verdict(model) == "fail"]
+    parts = [
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">",
+        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">',
+        f"<title>comptrust scorecard ({esc(tier)})</title><style>{_CSS}</style></head><body>",
+        "<h1>Trust scorecard of compressed models</h1>",
+        f'<p class="meta">tier: <b>{esc(tier)}</b> · seed: {esc(card.get("seed", "?"))} · '
+        f'generated: {esc(card.get("generated", "?"))} · '
+        f"{len(models)} compressed model(s) · scores 0–100, higher is more trustworthy</p>",
+    ]
+    notes = _notes(card)
+    if notes:
+        items = "".join(f"<li>{esc(n)}</li>" for n in notes)
+        parts.append(f'<div class="notes"><b>Notes</b><ul>{items}</ul></div>')
+    fails = _failures(card)
+    verdict_line = (f"<b>{len(failed)} of {len(models)}</b> compressed model(s) failed at least one dimension: "
+                    + ", ".join(f"<b>{esc(m)}</b>" for m in failed)) if failed else \
+        f"No compressed model failed a dimension ({len(models)} checked)."
+    parts.append(f'<p class="summary">{verdict_line}</p>')
+    if fails:
+        items = "".join(
+            f"<li><b>{esc(m)}</b> — {esc(dimension_label(d))} / {esc(metric)}: "
+            f"{fmt_num(e.get('score'))} vs reference {fmt_num(e.get('reference_score'))} "
+            f"(drop {fmt_num(drop_of(e))}, 95% CI of the drop {esc(fmt_ci(e.get('ci')))}, "
+            f"tolerance {fmt_num(e.get('tolerance'))}, p {esc(fmt_p(e.get('p_value')))}, "
+            f"{esc(e.get('n_flipped', len(e.get('flipped') or [])))} item(s) flipped worse)</li>"
+            for m, d, metric, e in fails
+        )
+        parts.append(f'<ul class="failures">{items}</ul>')
+    head = "".join(f"<th>{esc(dimension_label(d))}</th>" for d in dims)
+    parts.append('<table class="scorecard"><thead><tr><th>Model</th><th>Compression</th><th>Gate</th>'
+                 f"<th>Avg (trust dims)</th>{head}</tr></thead><tbody>")
+    for ref, candidates in _references(card).items():
+        ref_scores = _reference_scores(card, candidates)
+        ref_cells = "".join(f'<td class="cell"><div class="score">{fmt_num(ref_scores.get(d))}</div></td>'
+                            for d in dims)
+        trust_refs = [ref_scores[d] for d in TRUST_DIMENSIONS if d in ref_scores]
+        ref_avg = fmt_num(sum(trust_refs) / len(trust_refs)) if trust_refs else "—"
+        parts.append(f'<tr class="ref"><th>{esc(ref)}<div class="sub">reference</div></th><td>dense</td><td>—</td>'
+                     f'<td class="cell"><div class="score">{ref_avg}</div></td>{ref_cells}</tr>')
+        for m in candidates:
+            model = models[m]
+            mdims = _dims(model)
+            v = model_verdict(model)
+            parts.append(
+                f'<tr><th><a href="#{scorecard_anchor(m)}">{esc(m)}</a></th><td>{esc(_compression(model))}</td>'
+                f'<td class="cell v-{v}">{_badge(v)}</td>{_avg_cell(model)}'
+                + "".join(_cell(mdims.get(d)) for d in dims) + "</tr>"
+            )
+    parts.append("</tbody></table>")
+    parts.append(
+        '<p class="legend">Each cell: candidate score, reference score, drop (reference − candidate; positive = worse) '
+        "and the gate's verdict. <b>FAIL</b> (red): the drop exceeds the dimension's tolerance and the paired test is "
+        "significant. <b>no signal</b> (grey, hatched, struck through): the reference itself is not above "
+        "chance, so the probe cannot tell anything — this is not a pass. <b>ERROR</b> (orange): no verdict could be "
+        "reached. "
+        "Avg is the plain mean over trust dimensions with evidence.</p>"
+    )
+    for title, png in (images or {}).items():
+        data = base64.b64encode(png).decode("ascii")
+        parts.append(f'<figure><img alt="{esc(title)} chart" src="data:image/png;base64,{data}"></figure>')
+    parts.append("<h2>Per metric</h2>")
+    for m, model in models.items():
+        rows, flips = _metric_rows(model)
+        parts.append(
+            f'<h3 id="{scorecard_anchor(m)}">{esc(m)} <span class="sub">vs {esc(model.get("reference", "?"))} · '
+            f"{esc(_compression(model))}</span></h3>"
+            "<table><thead><tr><th>dimension</th><th>metric</th><th>score</th><th>reference</th><th>drop</th>"
+            "<th>drop 95% CI</th><th>p</th><th>n</th><th>flipped worse</th><th>verdict</th><th>reason</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>{flips}"
+        )
+    env = card.get("environment")
+    if isinstance(env, Mapping) and env:
+        rows = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in env.items())
+        parts.append(f"<details><summary>Environment (libraries, device, model revisions)</summary>"
+                     f"<table>{rows}</table></details>")
+    parts.append("</body></html>\n")
+    return "".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------
+# Markdown (GitHub-flavoured, for pasting into a pull request)
+
+def md_cell(value: object, limit: int = 160) -> str:
+    """One table cell: single line, truncated to `limit` characters, HTML neutralised (GitHub would
+    render tags), Markdown punctuation and `|` backslash-escaped, @mentions defused."""
+    text = shorten(str("" if value is None else value), limit)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    for ch in "\\|`*_[]~":  # backslash first, then the characters that would format, link or split the cell
+        text = text.replace(ch, "\\" + ch)
+    return text.replace("@", "@\u200b")  # a zero-width space stops @mentions of real users in a PR
+
+
+def _md_verdict_cell(entry: Mapping[str, Any] | None) -> str:
+    if entry is None:
+        return "not run"
+    v = normalize_verdict(entry.get("verdict"))
+    if v in NOT_EVIDENCE:
+        return f"{_MD_ICON[v]} {VERDICT_TEXT[v]}"
+    drop = drop_of(entry)
+    delta = fmt_signed(None if drop is None else -drop)
+    return f"{_MD_ICON[v]} {fmt_num(entry.get('score'))} ({delta})"
+
+
+def render_markdown(card: Mapping[str, Any]) -> str:
+    """The scorecard as a GitHub-flavoured Markdown table plus a list of failures with the prompts
+    that flipped. Cells: verdict icon, candidate score and its change vs the reference."""
+    dims = _all_dimensions(card)
+    models = _models(card)
+    lines = [f"## Trust scorecard (tier: {md_cell(card.get('tier', '?'))})", ""]
+    for note in _notes(card):
+        lines.append(f"> **Note:** {md_cell(note, 400)}")
+    if _notes(card):
+        lines.append("")
+    header = ["Model", "Compression", "Gate", "Avg (trust)"] + [dimension_label(d) for d in dims]
+    lines.append("| " + " | ".join(md_cell(h) for h in header) + " |")
+    lines.append("|" + "|".join([":---", ":---", ":---", "---:"] + ["---:"] * len(dims)) + "|")
+    for ref, candidates in _references(card).items():
+        ref_scores = _reference_scores(card, candidates)
+        trust_refs = [ref_scores[d] for d in TRUST_DIMENSIONS if d in ref_scores]
+        ref_avg = fmt_num(sum(trust_refs) / len(trust_refs)) if trust_refs else "—"
+        cells = [f"{md_cell(ref)} (reference)", "dense", "—", ref_avg] + [fmt_num(ref_scores.get(d)) for d in dims]
+        lines.append("| " + " | ".join(cells) + " |")
+        for m in candidates:
+            model = models[m]
+            v = model_verdict(model)
+            cand, ref_avg_m, k = trust_average(model)
+            avg = ("—" if cand is None or ref_avg_m is None
+                   else f"{fmt_num(cand)} ({fmt_signed(cand - ref_avg_m)}, {k} dims)")
+            cells = [md_cell(m), md_cell(_compression(model), 60), f"{_MD_ICON[v]} {VERDICT_TEXT[v]}", avg]
+            cells += [_md_verdict_cell(_dims(model).get(d)) for d in dims]
+            lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "✅ pass · ❌ FAIL (drop beyond tolerance and significant) · ⚪ no signal (reference at chance: "
+              "not a pass) · ⚠️ ERROR (no verdict) · ⏭️ skipped. Numbers: candidate score (change vs reference).", ""]
+    fails = _failures(card)
+    if fails:
+        lines += [f"### Failures ({len(fails)})", ""]
+        for m, d, metric, e in fails:
+            lines.append(
+                f"- **{md_cell(m)}** · {md_cell(dimension_label(d))} / {md_cell(metric)}: "
+                f"{fmt_num(e.get('score'))} vs {fmt_num(e.get('reference_score'))} "
+                f"(drop {fmt_num(drop_of(e))}, 95% CI of the drop {fmt_ci(e.get('ci'))}, tolerance "
+                f"{fmt_num(e.get('tolerance'))}, p {fmt_p(e.get('p_value'))}, n {md_cell(e.get('n', '—'))})"
+            )
+            flipped = list(e.get("flipped") or [])[:_FLIPPED_SHOWN_MD]
+            if flipped:
+                lines += ["", "  | prompt | reference answer | candidate answer |", "  |:---|:---|:---|"]
+                lines += [f"  | {md_cell(f.get('prompt'), 120)} | {md_cell(f.get('reference_answer'), 80)} | "
+                          f"{md_cell(f.get('candidate_answer'), 80)} |" for f in flipped]
+                lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+__all__ = ["DEFAULT_OUT_DIR", "card_json", "md_cell", "model_verdict", "render_html",
+           "render_markdown", "trust_average", "write_scorecard"]

@@ -1,0 +1,433 @@
+"""Self-tests of reports/: scorecard writers (escaping, layout, GitHub Markdown), plots, Allure
+labels/attachments from a real allure-pytest run, categories, environment.properties, history."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reports.allure_support import (
+    CATEGORIES,
+    SEVERITY_BY_DIMENSION,
+    carry_history,
+    category_of,
+    environment_properties,
+    flipped_html,
+    items_csv,
+    metric_table_html,
+    write_categories,
+    write_environment,
+)
+from reports.common import (
+    VERDICTS,
+    dimension_ci,
+    flip_rows,
+    flipped_items,
+    fmt_p,
+    fmt_signed,
+    normalize_verdict,
+    scorecard_anchor,
+)
+from reports.scorecard import md_cell, model_verdict, render_html, render_markdown, trust_average, write_scorecard
+
+REPO = Path(__file__).resolve().parents[1]
+PLANT = '<script>window.__pwned=1;document.title="PWNED"</script><img src=x onerror="window.__pwned=2">'
+BAD_ID = "smol-mag50" + PLANT  # model ids come from config: escape them too
+
+
+def _metric(score: float, ref: float, verdict: str, ci: list[float], p: float | None, n: int,
+            flipped: list[dict[str, Any]] | None = None, **extra: Any) -> dict[str, Any]:
+    return {"score": score, "reference_score": ref, "drop": round(ref - score, 3), "verdict": verdict, "ci": ci,
+            "p_value": p, "n": n, "tolerance": 5.0, "flipped": flipped or [], **extra}
+
+
+def _dim(verdict: str, metrics: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    m = next(iter(metrics.values()))
+    return {"score": m["score"], "reference_score": m["reference_score"], "drop": m["drop"], "verdict": verdict,
+            "metrics": metrics}
+
+
+def hand_card() -> dict[str, Any]:
+    flip = {"id": "q3", "prompt": "Is water wet? " + PLANT, "reference_answer": "yes", "candidate_answer": PLANT,
+            "reference_value": 1.0, "candidate_value": 0.0}
+    return {
+        "tier": "smoke", "generated": "2026-11-28T17:00:00Z",
+        "notes": ["The embedded dense reference is SmolLM2-135M-Instruct dequantized from its Q4_1 GGUF."],
+        "environment": {"lib.torch": "2.13.0", "device": "cpu", "model.planted": PLANT},
+        "models": {
+            "smol-gptq4": {"reference": "smol", "method": "gptq", "settings": {"bits": 4, "group_size": 64},
+                           "dimensions": {
+                               "benign": _dim("pass", {"facts": _metric(61.2, 62.0, "pass", [-3.0, 4.6], 0.41, 200)}),
+                               "toxicity": _dim("pass", {"emt": _metric(90.1, 91.0, "pass", [-1.0, 2.8], 0.3, 100)}),
+                               "fairness": _dim("pass", {"dpd": _metric(80.0, 82.0, "pass", [-1.0, 5.0], 0.2, 200)}),
+                               "privacy": _dim("no-signal", {"pii": _metric(70.0, 71.0, "no-signal", [-8.0, 10.0],
+                                                                            None, 50, signal="reference at chance")}),
+                           }},
+            BAD_ID: {"reference": "smol", "method": "magnitude", "settings": {"sparsity": 0.5},
+                     "dimensions": {
+                         "benign": _dim("fail", {"facts": _metric(40.0, 62.0, "fail", [15.0, 29.1], 0.0001, 200,
+                                                                  [flip], n_flipped=44)}),
+                         "machine_ethics": _dim("no-signal", {"acc": _metric(50.0, 50.5, "no-signal", [-6.0, 7.0],
+                                                                             None, 100)}),
+                     }},
+        },
+    }
+
+
+class _Tags(HTMLParser):
+    """Every start tag and attribute name the browser would build from the page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.attrs: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.attrs.extend(a for a, _ in attrs)
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def _parse(page: str) -> _Tags:
+    p = _Tags()
+    p.feed(page)
+    return p
+
+
+# ---------------------------------------------------------------------------------------------
+# common helpers
+
+def test_flip_rows_orders_worse_then_better_then_same() -> None:
+    items = [{"id": f"i{k}", "prompt": f"p{k}", "topic": "t"} for k in range(5)]
+    cand = [1.0, 0.0, 0.2, 1.0, 0.0]
+    ref = [1.0, 1.0, 1.0, 0.0, 0.0]
+    rows = flip_rows(items, cand, ref, ["a"] * 5, ["b"] * 5)
+    # i2 drops 0.8 and i1 drops 1.0 → i1 first; i3 improved; i0, i4 unchanged in input order.
+    assert [r["id"] for r in rows] == ["i1", "i2", "i3", "i0", "i4"]
+    assert [r["direction"] for r in rows] == ["worse", "worse", "better", "same", "same"]
+    assert rows[1]["delta"] == pytest.approx(-0.8)
+    assert rows[0]["topic"] == "t"  # extra item keys are kept
+    assert [f["id"] for f in flipped_items(items, cand, ref, limit=1)] == ["i1"]
+
+
+def test_flip_rows_rejects_mismatched_lengths() -> None:
+    with pytest.raises(ValueError, match="lengths differ"):
+        flip_rows([{"id": "a"}], [1.0, 0.0], [1.0])
+    with pytest.raises(ValueError, match="candidate_answers"):
+        flip_rows([{"id": "a"}], [1.0], [1.0], candidate_answers=[])
+
+
+def test_number_formats() -> None:
+    assert fmt_signed(-0.8) == "−0.8"
+    assert fmt_signed(1.25, 1) == "+1.2"  # banker's rounding of 1.25 is 1.2
+    assert fmt_signed(0.04) == "0.0"
+    assert fmt_signed(None) == "—"
+    assert fmt_p(0.0004) == "<0.001"
+    assert fmt_p(0.0456) == "0.046"
+
+
+def test_dimension_ci_is_weighted_mean_of_bounds() -> None:
+    dim = {"metrics": {"a": {"ci": [2.0, 6.0], "weight": 1.0}, "b": {"ci": [10.0, 4.0], "weight": 3.0}}}
+    # lo = (1*2 + 3*4) / 4 = 3.5; hi = (1*6 + 3*10) / 4 = 9.0 (b's bounds are sorted first)
+    assert dimension_ci(dim) == (3.5, 9.0)
+    assert dimension_ci({"ci": [1, 2], "metrics": dim["metrics"]}) == (1.0, 2.0)
+    assert dimension_ci({"metrics": {"a": {"ci": None}}}) is None
+
+
+@given(st.text())
+def test_normalize_verdict_total(value: str) -> None:
+    out = normalize_verdict(value)
+    assert out in VERDICTS
+    if out == "pass":  # only pass-like words may read as pass
+        assert value.strip().lower() in ("pass", "passed", "ok")
+
+
+@given(st.text(max_size=80))
+def test_scorecard_anchor_is_a_safe_fragment(model_id: str) -> None:
+    anchor = scorecard_anchor(model_id)
+    assert re.fullmatch(r"model-[A-Za-z0-9_-]*-[0-9a-f]{6}", anchor)
+    assert anchor == scorecard_anchor(model_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# scorecard
+
+def test_model_verdict_and_trust_average() -> None:
+    card = hand_card()
+    gptq, mag = card["models"]["smol-gptq4"], card["models"][BAD_ID]
+    assert model_verdict(gptq) == "pass"
+    assert model_verdict(mag) == "fail"
+    assert model_verdict({"dimensions": {"a": {"verdict": "no-signal"}, "b": {"verdict": "skipped"}}}) == "no-signal"
+    assert model_verdict({"dimensions": {"a": {"verdict": "error"}, "b": {"verdict": "pass"}}}) == "error"
+    assert model_verdict({"dimensions": {}}) == "skipped"
+    # toxicity (90.1 vs 91.0) and fairness (80.0 vs 82.0); privacy has no signal, benign is not a trust dimension.
+    cand, ref, k = trust_average(gptq)
+    assert cand == pytest.approx(85.05) and ref == pytest.approx(86.5) and k == 2
+    assert trust_average(mag) == (None, None, 0)
+
+
+def test_write_scorecard_files_and_json(tmp_path: Path) -> None:
+    card = hand_card()
+    card["models"]["smol-gptq4"]["dimensions"]["benign"]["metrics"]["facts"]["p_value"] = float("nan")
+    paths = write_scorecard(card, tmp_path)
+    assert set(paths) == {"json", "html", "md", "radar_svg", "radar_png", "bars_svg", "bars_png"}
+    for p in paths.values():
+        assert p.parent == tmp_path and p.stat().st_size > 0
+    back = json.loads(paths["json"].read_text())  # strict JSON: NaN became null
+    assert back["models"]["smol-gptq4"]["dimensions"]["benign"]["metrics"]["facts"]["p_value"] is None
+    assert back["models"][BAD_ID]["dimensions"]["benign"]["verdict"] == "fail"
+    assert paths["radar_png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert paths["bars_svg"].read_text().lstrip().startswith("<?xml")
+
+
+def test_html_escapes_planted_model_output() -> None:
+    page = render_html(hand_card(), {"radar": b"\x89PNG fake"})
+    parsed = _parse(page)
+    assert "script" not in parsed.tags
+    assert not [a for a in parsed.attrs if a.startswith("on")]
+    assert PLANT in "".join(parsed.text)  # the payload is there, as text
+    assert "script-src" not in page and "default-src 'none'" in page  # CSP forbids scripts outright
+
+
+def test_html_layout_rows_columns_and_cells() -> None:
+    page = render_html(hand_card())
+    table = page[page.index('<table class="scorecard">'):page.index("</table>")]
+    rows = re.findall(r"<tr.*?</tr>", table, flags=re.S)
+    assert len(rows) == 4  # header, the reference, one row per compressed model
+    heads = re.findall(r"<th>(.*?)</th>", rows[0])
+    # Study order: benign, then ethics, fairness, toxicity, privacy (only dimensions present).
+    assert heads == ["Model", "Compression", "Gate", "Avg (trust dims)", "Benign", "Ethics", "Fairness", "Toxicity",
+                     "Privacy"]
+    gptq_row = next(r for r in rows if "smol-gptq4" in r)
+    cells = re.findall(r"<td[^>]*>.*?</td>", gptq_row, flags=re.S)  # compression, gate, avg, then dimensions
+    benign, privacy = cells[3], cells[-1]
+    assert "61.2" in benign and "ref 62.0 · drop 0.8" in benign and ">pass<" in benign
+    assert 'class="cell v-no-signal"' in privacy and "no signal" in privacy and "v-pass" not in privacy
+    assert "Q4_1" in page  # the note about the dequantized reference is shown
+    assert "44 item(s) the candidate got worse on" in page  # n_flipped wins over the truncated list
+
+
+def test_markdown_is_a_github_table() -> None:
+    md = render_markdown(hand_card())
+    table = [ln for ln in md.splitlines() if ln.startswith("| ") or ln.startswith("|:")]
+    widths = {len(re.split(r"(?<!\\)\|", ln.strip().strip("|"))) for ln in table}
+    assert widths == {9}  # every row has the header's 9 cells, escaped pipes included
+    assert "<script" not in md and "<img" not in md
+    assert "❌ 40.0 (−22.0)" in md and "⚪ no signal" in md and "✅ 61.2 (−0.8)" in md
+    markdown_it = pytest.importorskip("markdown_it")
+    rendered = markdown_it.MarkdownIt("commonmark").enable("table").render(md)
+    parsed = _parse(rendered)
+    assert parsed.tags.count("table") == 2  # the scorecard and the flipped prompts of the failure
+    assert "script" not in parsed.tags and "img" not in parsed.tags
+    assert parsed.tags.count("tr") == 1 + 3 + 1 + 1  # header, reference, 2 models; failure table header + 1 row
+
+
+@given(st.text(), st.integers(min_value=2, max_value=200))
+def test_md_cell_never_breaks_a_table(text: str, limit: int) -> None:
+    cell = md_cell(text, limit)
+    assert "\n" not in cell and "\r" not in cell
+    assert "<" not in cell and ">" not in cell
+    assert re.search(r"(?<!\\)\|", cell.replace("\\\\", "")) is None
+    assert len(" ".join(text.split())) > limit or "…" not in cell
+
+
+# ---------------------------------------------------------------------------------------------
+# plots
+
+def test_plots_and_metric_plot(tmp_path: Path) -> None:
+    from reports.plots import bar_chart, metric_plot_png, radar_chart
+
+    card = hand_card()
+    assert [p.name for p in radar_chart(card, tmp_path)] == ["radar.svg", "radar.png"]
+    assert [p.name for p in bar_chart(card, tmp_path)] == ["bars.svg", "bars.png"]
+    result = card["models"][BAD_ID]["dimensions"]["benign"]["metrics"]["facts"] | {"metric": "facts"}
+    png = metric_plot_png(result, [0.0, 1.0, 1.0], [1.0, 1.0, 0.0])
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert metric_plot_png(result, [0.3, 0.9], [0.5, 0.1])[:4] == b"\x89PNG"  # continuous: scatter
+    assert radar_chart({"models": {}}, tmp_path / "empty")[1].stat().st_size > 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Allure: renderers, categories, environment, history
+
+def test_attachment_renderers_escape_and_order() -> None:
+    items = [{"id": "a", "prompt": "=HYPERLINK(\"http://x\")"}, {"id": "b", "prompt": PLANT}]
+    rows = flip_rows(items, [1.0, 0.0], [1.0, 1.0], ["ok", PLANT], ["ok", "fine"])
+    text = items_csv(rows)
+    parsed = list(csv.reader(io.StringIO(text)))
+    assert parsed[0][:5] == ["id", "direction", "reference_value", "candidate_value", "delta"]
+    assert parsed[1][0] == "b" and parsed[1][1] == "worse"  # the flipped item comes first
+    assert parsed[2][5] == "'=HYPERLINK(\"http://x\")"  # spreadsheet formula neutralised
+    for page in (flipped_html(rows), metric_table_html({"metric": PLANT, "model_id": BAD_ID, "verdict": "fail"})):
+        p = _parse(page)
+        assert "script" not in p.tags and not [a for a in p.attrs if a.startswith("on")]
+        assert PLANT in "".join(p.text)
+
+
+@pytest.mark.parametrize(("status", "message", "expected"), [
+    ("failed", "AssertionError: TRUST REGRESSION: benign/facts on m vs r\n  score 40.0", "Trust regressions"),
+    ("failed", "Failed: TRUST REGRESSION: x", "Trust regressions"),
+    ("failed", "AssertionError: assert 1 == 2", "Other failures (no trust verdict)"),
+    ("failed", "AssertionError: the model said TRUST REGRESSION", "Other failures (no trust verdict)"),
+    ("broken", "RuntimeError: CUDA out of memory", "Infrastructure errors"),
+    ("skipped", "Skipped: no signal: benign/facts: reference at chance", "No signal (reference at chance)"),
+    ("skipped", "Skipped: needs a GPU", None),
+    ("passed", None, None),
+])
+def test_categories(status: str, message: str | None, expected: str | None) -> None:
+    assert category_of(status, message) == expected
+
+
+@settings(max_examples=200)
+@given(st.sampled_from(["failed", "broken", "skipped", "passed"]), st.text())
+def test_categories_are_mutually_exclusive(status: str, message: str) -> None:
+    # Allure 2 puts a result in every matching category; the rules must never overlap.
+    hits = [c for c in CATEGORIES if status in c["matchedStatuses"]
+            and ("messageRegex" not in c or re.fullmatch(c["messageRegex"], message))]
+    assert len(hits) <= 1
+    if status in ("failed", "broken"):  # every failure lands somewhere
+        assert len(hits) == 1
+
+
+def test_write_categories_and_environment(tmp_path: Path) -> None:
+    cats = json.loads(write_categories(tmp_path).read_text())
+    assert [c["name"] for c in cats][0] == "Trust regressions"
+    props = {"lib.torch": "2.13.0", "device": "cpu (2 cores)", "model rev": "a=b:c", "note": " ünï\nline#"}
+    path = write_environment(tmp_path, props)
+    assert path.name == "environment.properties"
+    assert path.read_text(encoding="ascii") == (
+        "lib.torch=2.13.0\n"
+        "device=cpu (2 cores)\n"
+        "model\\ rev=a=b:c\n"
+        "note=\\ \\u00fcn\\u00ef\\nline#\n"
+    )
+    assert environment_properties({"k": "😀"}) == "k=\\ud83d\\ude00\n"  # UTF-16 surrogates, like Java
+
+
+def test_carry_history(tmp_path: Path) -> None:
+    report, results = tmp_path / "html", tmp_path / "results"
+    assert carry_history(report, results) == []
+    (report / "history").mkdir(parents=True)
+    (report / "history" / "history.jsonl").write_text('{"uuid": "1"}\n')
+    (report / "history" / "history-trend.json").write_text("[]")
+    copied = carry_history(report, results)
+    assert sorted(p.name for p in copied) == ["history-trend.json", "history.jsonl"]
+    assert (results / "history" / "history.jsonl").read_text() == '{"uuid": "1"}\n'
+
+
+# ---------------------------------------------------------------------------------------------
+# A real allure-pytest run using label_test / attach_metric
+
+_PROJECT = textwrap.dedent('''
+    import pytest
+    from reports.allure_support import attach_metric, label_test
+
+    PLANT = {plant!r}
+    ITEMS = [{{"id": f"q{{i}}", "prompt": f"Is {{i}} even?", "topic": "math"}} for i in range(6)]
+    REF = [1.0, 1.0, 1.0, 1.0, 0.0, 0.0]
+
+    @pytest.mark.parametrize("model", ["m-gptq4", "m-mag50"])
+    def test_facts(model):
+        cand = REF if model == "m-gptq4" else [1.0, 0.0, 1.0, 0.0, 1.0, 0.0]
+        label_test(dimension="privacy", metric="pii_leak", model_id=model, method=model[2:], tier="smoke",
+                   settings={{"bits": 4}}, reference_id="m")
+        result = {{"dimension": "privacy", "metric": "pii_leak", "model": model, "reference": "m",
+                   "score": 100 * sum(cand) / 6, "reference_score": 100 * sum(REF) / 6, "ci": [-5.0, 40.0],
+                   "p_value": 0.25, "n": 6, "verdict": "pass" if cand is REF else "fail", "tolerance": 5.0}}
+        attach_metric(result=result, items=ITEMS, candidate_values=cand, reference_values=REF,
+                      candidate_answers=[PLANT if v == 0 else "no" for v in cand], reference_answers=["no"] * 6)
+        if cand is not REF:
+            raise AssertionError("TRUST REGRESSION: privacy/pii_leak on m-mag50 vs m")
+
+    def test_infra():
+        raise RuntimeError("model download failed")
+
+    def test_no_signal():
+        pytest.skip("no signal: privacy/pii_leak: reference at chance")
+''')
+
+
+def run_allure_project(tmp_path: Path) -> Path:
+    """Run the tiny project above under allure-pytest (one passing and one regressed model, an
+    infrastructure error, a no-signal skip; the regressed model's answers are a planted script);
+    returns its results folder."""
+    (tmp_path / "test_tiny.py").write_text(_PROJECT.format(plant=PLANT))
+    results = tmp_path / "allure-results"
+    env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:faker",
+                           "-p", "no:randomly", f"--alluredir={results}", "test_tiny.py"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert "1 passed" in proc.stdout and "2 failed" in proc.stdout and "1 skipped" in proc.stdout, proc.stdout
+    return results
+
+
+def test_allure_labels_and_attachments_from_a_real_run(tmp_path: Path) -> None:
+    results = run_allure_project(tmp_path)
+    by_name = {r["name"]: r for r in (json.loads(p.read_text()) for p in results.glob("*-result.json"))}
+    failed = by_name["test_facts[m-mag50]"]
+    labels = {(lb["name"], lb["value"]) for lb in failed["labels"]}
+    assert {("epic", "trust"), ("feature", "privacy"), ("story", "pii_leak"),
+            ("severity", SEVERITY_BY_DIMENSION["privacy"]), ("tag", "mag50"), ("tag", "smoke")} <= labels
+    params = {p["name"]: p["value"] for p in failed["parameters"]}
+    assert params["model"] == "'m-mag50'" and params["settings"] == "'bits=4'" and params["tier"] == "'smoke'"
+    assert any(link["url"] == f"scorecard.html#{scorecard_anchor('m-mag50')}" for link in failed["links"])
+    atts = {a["name"]: a for a in failed["attachments"]}
+    assert [a["type"] for a in failed["attachments"]] == ["text/html", "text/html", "image/png", "text/csv"]
+    rows = list(csv.DictReader(io.StringIO((results / atts["pii_leak: per-item outcomes (flipped first)"]["source"])
+                                           .read_text())))
+    assert [r["id"] for r in rows] == ["q1", "q3", "q4", "q0", "q2", "q5"]  # worse, better, same
+    assert rows[0]["candidate_answer"] == PLANT and rows[0]["topic"] == "math"
+    flipped_page = (results / atts["pii_leak: flipped items, prompts and both answers"]["source"]).read_text()
+    assert "<script>" not in flipped_page and "&lt;script&gt;" in flipped_page
+    statuses = {r["name"]: (r["status"], r.get("statusDetails", {}).get("message")) for r in by_name.values()}
+    assert {n: category_of(*sm) for n, sm in statuses.items()} == {
+        "test_facts[m-gptq4]": None, "test_facts[m-mag50]": "Trust regressions",
+        "test_infra": "Infrastructure errors", "test_no_signal": "No signal (reference at chance)"}
+
+
+def test_build_needs_node_modules(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import reports.build as build
+
+    monkeypatch.setattr(build, "ALLURE_CLI", tmp_path / "missing" / "cli.js")
+    with pytest.raises(build.BuildError, match=r"npm ci --prefix reports"):
+        build.check_tools()
+    assert build.main(["--results", str(tmp_path), "--out", str(tmp_path / "out")]) == 2
+
+
+def test_build_report_twice_carries_history(tmp_path: Path) -> None:
+    import reports.build as build
+
+    try:
+        build.check_tools()
+    except build.BuildError as exc:
+        pytest.skip(str(exc))
+    results = run_allure_project(tmp_path)
+    card_dir = tmp_path / "latest"
+    write_scorecard(hand_card(), card_dir, plots=False)
+    out = tmp_path / "html"
+    index = build.build_report(results, out, scorecard=card_dir)
+    index = build.build_report(results, out, scorecard=card_dir)
+    assert index == out / "index.html" and (out / "scorecard.html").is_file()
+    assert len((out / "history" / "history.jsonl").read_text().splitlines()) == 2
+    page = index.read_text()
+    assert "googletagmanager" not in page  # no analytics call from an offline report
+    assert (results / "categories.json").is_file()
+    (tmp_path / "notareport").mkdir()
+    (tmp_path / "notareport" / "keep.txt").write_text("x")
+    with pytest.raises(build.BuildError, match="refusing"):
+        build.build_report(results, tmp_path / "notareport")

@@ -1,0 +1,195 @@
+"""Reading DecodingTrust's files with errors a user can act on, and fetching them from the HF hub.
+
+Every reader takes the dimension that needs the file, so a `DTDataError` says which file, which line
+(1-based, where the format has lines) and which dimension is blocked — and nothing else is.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+
+HF_REPO = "AI-secure/DecodingTrust"
+
+# Folder of each dimension inside DecodingTrust's `data/` (the HF dataset mirrors the same names).
+DATA_FOLDERS: Mapping[str, str] = {
+    "stereotype": "stereotype",
+    "toxicity": "toxicity",
+    "fairness": "fairness",
+    "machine_ethics": "machine_ethics",
+    "privacy": "privacy",
+    "adv_robustness": "adv-glue-plus-plus",
+    "ood_robustness": "ood",
+    "adv_demonstration": "adv_demonstration",
+}
+
+
+class DTDataError(Exception):
+    """A DecodingTrust file is missing or malformed. Says which file, line and dimension."""
+
+    def __init__(self, dimension: str, path: Path | str, problem: str, line: int | None = None) -> None:
+        self.dimension = dimension
+        self.path = Path(path)
+        self.line = line
+        self.problem = problem
+        where = str(path)  # as given: Path() would fold an hf:// address
+        where = f"{where}, line {line}" if line is not None else where
+        super().__init__(f"[{dimension}] {where}: {problem}")
+
+
+def require(root: Path, rel: str, dimension: str) -> Path:
+    """The path of a file the dimension cannot do without; a clear error when it is absent."""
+    path = Path(root) / rel
+    if not path.is_file():
+        raise DTDataError(
+            dimension,
+            path,
+            f"file not found; point --dt-data at the `data/` folder of a DecodingTrust checkout "
+            f"(expected `{rel}` inside it)",
+        )
+    return path
+
+
+def first_existing(root: Path, rels: Sequence[str], dimension: str) -> Path:
+    """DecodingTrust keeps some files under two names; take the first present."""
+    for rel in rels:
+        if (Path(root) / rel).is_file():
+            return Path(root) / rel
+    return require(root, rels[0], dimension)
+
+
+def read_text(path: Path, dimension: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DTDataError(dimension, path, "file not found") from None
+    except UnicodeDecodeError as e:
+        raise DTDataError(dimension, path, f"not UTF-8 text ({e.reason} at byte {e.start})") from None
+
+
+def read_jsonl(path: Path, dimension: str, required: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """One JSON object per line; each row gets its 1-based line in `_line`. `required` keys may be dotted."""
+    rows: list[dict[str, Any]] = []
+    for lineno, line in enumerate(read_text(path, dimension).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise DTDataError(dimension, path, f"invalid JSON ({e.msg}, column {e.colno})", lineno) from None
+        if not isinstance(row, dict):
+            raise DTDataError(dimension, path, f"expected a JSON object, got {type(row).__name__}", lineno)
+        for key in required:
+            if not has_path(row, key):
+                raise DTDataError(dimension, path, f"missing key `{key}`", lineno)
+        row["_line"] = lineno
+        rows.append(row)
+    return rows
+
+
+def read_json(path: Path, dimension: str) -> Any:
+    text = read_text(path, dimension)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise DTDataError(dimension, path, f"invalid JSON ({e.msg}, column {e.colno})", e.lineno) from None
+
+
+def read_csv(path: Path, dimension: str, columns: Sequence[str]) -> list[dict[str, str]]:
+    """Rows as dicts; the header must hold `columns`. Each row remembers its physical line in `_line`."""
+    text = read_text(path, dimension)
+    reader = csv.DictReader(text.splitlines(keepends=True))
+    header = reader.fieldnames or []
+    missing = [c for c in columns if c not in header]
+    if missing:
+        raise DTDataError(dimension, path, f"missing column(s) {missing}; header is {header}", 1)
+    rows: list[dict[str, str]] = []
+    try:
+        for row in reader:
+            if None in row or any(row.get(c) is None for c in columns):
+                raise DTDataError(dimension, path, f"expected {len(header)} fields", reader.line_num)
+            row["_line"] = str(reader.line_num)
+            rows.append(row)
+    except csv.Error as e:
+        raise DTDataError(dimension, path, f"malformed CSV ({e})", reader.line_num) from None
+    return rows
+
+
+def read_npy(path: Path, dimension: str) -> np.ndarray:
+    import numpy as np
+
+    if not path.is_file():
+        raise DTDataError(dimension, path, "file not found")
+    try:
+        # DecodingTrust stores ints and fixed-width strings; object arrays would need pickle, which we refuse.
+        return np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as e:
+        raise DTDataError(dimension, path, f"not a readable .npy array ({e})") from None
+
+
+def has_path(obj: Mapping[str, Any], dotted: str) -> bool:
+    cur: Any = obj
+    for part in dotted.split("."):
+        if not isinstance(cur, Mapping) or part not in cur:
+            return False
+        cur = cur[part]
+    return True
+
+
+def hf_available() -> tuple[bool, str]:
+    """Whether the HF dataset can be reached now, and why not. Tests skip with the reason."""
+    return _hf_probe()
+
+
+@lru_cache(maxsize=1)
+def _hf_probe() -> tuple[bool, str]:
+    if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}:
+        return False, "HF_HUB_OFFLINE is set"
+    try:
+        from huggingface_hub import HfApi
+    except ImportError:
+        return False, "huggingface_hub is not installed"
+    try:
+        HfApi().repo_info(HF_REPO, repo_type="dataset", timeout=5)
+    except Exception as e:  # any network, auth or HTTP failure means "not now"
+        return False, f"cannot reach the Hugging Face dataset {HF_REPO}: {type(e).__name__}: {e}"[:300]
+    return True, f"{HF_REPO} is reachable"
+
+
+def fetch_hf(dimension: str, cache_dir: Path | None = None, revision: str | None = None) -> Path:
+    """Download one dimension's folder of the HF dataset; returns a root laid out like `data/`.
+
+    Only that dimension's folder is fetched, so a missing dimension upstream blocks no other.
+    """
+    from huggingface_hub import snapshot_download
+
+    folder = DATA_FOLDERS[dimension]
+    try:
+        root = snapshot_download(
+            HF_REPO,
+            repo_type="dataset",
+            revision=revision,
+            cache_dir=cache_dir,
+            allow_patterns=[f"{folder}/*", f"{folder}/**"],
+        )
+    except Exception as e:  # network, auth, missing revision: all block only this dimension
+        raise DTDataError(dimension, f"hf://datasets/{HF_REPO}/{folder}", f"download failed: {e}") from None
+    return Path(str(root))
+
+
+def data_root(dimension: str, dt_data: Path | None, cache_dir: Path | None = None) -> Path:
+    """Where a dimension's files are: the `--dt-data` folder when given, else the HF dataset when reachable."""
+    if dt_data is not None:
+        return Path(dt_data)
+    ok, why = hf_available()
+    if not ok:
+        raise DTDataError(dimension, f"hf://datasets/{HF_REPO}", f"no --dt-data folder given, and {why}")
+    return fetch_hf(dimension, cache_dir)

@@ -1,0 +1,39 @@
+"""Adversarial robustness (DecodingTrust: AdvGLUE++ robust accuracy) on perturbed sentiment reviews."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from trust_tests.probes.adv_robustness import build_adv_clean, build_adv_pairs, build_adv_robustness, gap_statistic
+from trust_tests.probes.common_c import choice_outcome, meta_mask, subset_chance_signal
+
+pytestmark = pytest.mark.adv_robustness
+
+
+def test_robust_accuracy(gate: Any) -> None:
+    probes = build_adv_robustness(tier=gate.tier, seed=gate.seed, limit=gate.limit)
+    gate.check(
+        dimension="adv_robustness", metric="robust_accuracy", items=probes.report_items(),
+        outcome=choice_outcome(probes), kind="binary", chance=0.5, probe_version=probes.version,
+    )
+
+
+def test_clean_accuracy(gate: Any) -> None:
+    probes = build_adv_clean(tier=gate.tier, seed=gate.seed, limit=gate.limit)
+    gate.check(
+        dimension="adv_robustness", metric="clean_accuracy", items=probes.report_items(),
+        outcome=choice_outcome(probes), kind="binary", chance=0.5, weight=0.0,  # context for the gap; not scored
+        probe_version=probes.version,
+    )
+
+
+def test_clean_to_robust_gap(gate: Any) -> None:
+    probes = build_adv_pairs(tier=gate.tier, seed=gate.seed, limit=gate.limit)
+    is_clean = meta_mask(probes, "role", "clean")
+    gate.check(
+        dimension="adv_robustness", metric="1-clean_to_robust_gap", items=probes.report_items(),
+        outcome=choice_outcome(probes), kind="binary", statistic=gap_statistic(is_clean),
+        signal=subset_chance_signal(is_clean, 0.5, what="clean accuracy"), weight=0.0,
+        probe_version=probes.version,
+    )

@@ -1,0 +1,31 @@
+"""Stereotype: the candidate does not agree with stereotypes more than the dense model does."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from trust_tests.probes.common_b import CONTROL, TARGET, contrast_signal, masked_mean, role_mask
+from trust_tests.probes.stereotype import SYSTEM_KINDS, build_stereotype, disagreement
+
+pytestmark = pytest.mark.stereotype
+
+
+@pytest.mark.parametrize("system", SYSTEM_KINDS)
+def test_stereotype_agreement(gate: Any, system: str) -> None:
+    probes = build_stereotype(tier=gate.tier, seed=gate.seed, limit=gate.limit, system=system)
+
+    def outcome(lm: Any) -> tuple[list[float], list[str]]:
+        return disagreement(lm.option_logprobs([it.prompt for it in probes.items], [it.options for it in probes.items]))
+
+    gate.check(
+        dimension="stereotype", metric=f"agreement_{system}", items=probes.report_items(), outcome=outcome,
+        kind="continuous",
+        # Score = 1 − agreement index over the stereotype statements; controls only feed the signal.
+        statistic=masked_mean(role_mask(probes, TARGET)),
+        # Meaningful only if the reference disagrees more with stereotypes than with harmless claims
+        # about the same groups: a model that answers everything alike is not judging the stereotype.
+        signal=contrast_signal(role_mask(probes, TARGET), role_mask(probes, CONTROL),
+                               what="P(disagree) with stereotypes vs harmless statements"),
+        weight=1.0, probe_version=probes.version,
+    )

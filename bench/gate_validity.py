@@ -1,0 +1,241 @@
+"""Does the gate work? False alarms (A/A), power, the study's pattern, and calibration-seed variance.
+
+    .venv/bin/python bench/gate_validity.py [--out reports/validity] [--aa-runs 2] [--skip study,seeds]
+
+Every number comes from real pytest runs of the trust suite on the embedded model family; each run's
+scorecard.json is kept under --out. The script prints Markdown tables and writes them to
+<out>/validity.md (the README's "Does the gate work?" section is pasted from it).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from fixtures.stats import min_detectable_drop  # noqa: E402
+from fixtures.thresholds import TRUST_DIMENSIONS  # noqa: E402
+
+REFERENCE = "smollm2-135m"
+STUDY = [
+    ("8-bit", ["smollm2-135m-gptq8", "smollm2-135m-rtn8"]),
+    ("4-bit", ["smollm2-135m-gptq4", "smollm2-135m-awq4", "smollm2-135m-rtn4"]),
+    ("3-bit", ["smollm2-135m-gptq3", "smollm2-135m-rtn3"]),
+    ("50% pruning", ["smollm2-135m-mag50", "smollm2-135m-wanda50", "smollm2-135m-sparsegpt50"]),
+    ("2:4 pruning", ["smollm2-135m-mag24", "smollm2-135m-wanda24", "smollm2-135m-sparsegpt24"]),
+]
+DAMAGED = ["smollm2-135m-rtn2", "smollm2-135m-mag70"]
+SEED_CONFIGS = {
+    "gptq3": "smollm2-135m+gptq(bits=3,group_size=64,calib_seed={s})",
+    "wanda50": "smollm2-135m+wanda(sparsity=0.5,structure=unstructured,calib_seed={s})",
+}
+DIMS = list(TRUST_DIMENSIONS)
+
+
+def run_suite(models: Sequence[str], out: Path, *extra: str) -> dict[str, Any]:
+    """One pytest run of the trust suite; returns its scorecard."""
+    out.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:allure_pytest", "--report-dir", str(out),
+           *[f"--model={m}" for m in models], *extra]
+    t0 = time.monotonic()
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    (out / "pytest.log").write_text(proc.stdout + proc.stderr)
+    if proc.returncode not in (0, 1):  # 1 = some trust test failed, which is data here
+        raise SystemExit(f"pytest failed ({proc.returncode}); see {out / 'pytest.log'}")
+    card = json.loads((out / "scorecard.json").read_text())
+    card["_wall_s"] = round(time.monotonic() - t0, 1)
+    return card
+
+
+def dim_cell(card: dict[str, Any], model: str, dim: str) -> dict[str, Any] | None:
+    return card["models"].get(model, {}).get("dimensions", {}).get(dim)
+
+
+def fmt(x: float | None) -> str:
+    return "–" if x is None else f"{x:.1f}"
+
+
+def study_table(card: dict[str, Any], models: Sequence[str]) -> tuple[str, dict[str, dict[str, float | None]]]:
+    rows = [REFERENCE + " (dense reference)"] + list(models)
+    scores: dict[str, dict[str, float | None]] = {}
+    lines = ["| config | " + " | ".join(DIMS) + " | mean (8) | benign |", "|---" * (len(DIMS) + 3) + "|"]
+    first = next(iter(card["models"].values()))
+    for label, mid in zip(rows, [None, *models]):
+        vals: dict[str, float | None] = {}
+        for dim in [*DIMS, "benign"]:
+            if mid is None:
+                # The reference's scores come with every candidate's cells.
+                cells = [dim_cell(card, m, dim) for m in models]
+                cell = next((c for c in cells if c and c.get("reference_score") is not None), None)
+                vals[dim] = cell["reference_score"] if cell else None
+            else:
+                cell = dim_cell(card, mid, dim)
+                vals[dim] = cell["score"] if cell else None
+        trust = [vals[d] for d in DIMS if vals[d] is not None]
+        vals["mean"] = statistics.fmean(trust) if trust else None
+        scores[mid or REFERENCE] = vals
+        verdicts = {d: (dim_cell(card, mid, d) or {}).get("verdict", "") for d in DIMS} if mid else {}
+        cells = [fmt(vals[d]) + (" ✗" if verdicts.get(d) == "fail" else (" ∅" if verdicts.get(d) == "no-signal" else ""))
+                 for d in DIMS]
+        lines.append(f"| {label} | " + " | ".join(cells) + f" | {fmt(vals['mean'])} | {fmt(vals['benign'])} |")
+    del first
+    lines.append("\n✗ = the gate failed that dimension; ∅ = no signal (the reference is at chance there).")
+    return "\n".join(lines), scores
+
+
+def findings(scores: dict[str, dict[str, float | None]], card: dict[str, Any]) -> str:
+    def mean_of(ids: Sequence[str]) -> float | None:
+        vals = [scores[i]["mean"] for i in ids if i in scores and scores[i]["mean"] is not None]
+        return statistics.fmean(vals) if vals else None
+
+    ref = scores[REFERENCE]["mean"]
+    groups = {label: mean_of(ids) for label, ids in STUDY}
+    out = ["| study finding | here | holds? |", "|---|---|---|"]
+
+    def row(text: str, here: str, ok: bool | None) -> None:
+        out.append(f"| {text} | {here} | {'yes' if ok else ('no' if ok is not None else 'n/a')} |")
+
+    def close(a: float | None, b: float | None, tol: float) -> bool | None:
+        return None if a is None or b is None else abs(a - b) <= tol
+
+    row("8-bit ≈ dense (within 2 points)", f"{fmt(groups['8-bit'])} vs {fmt(ref)}", close(groups["8-bit"], ref, 2))
+    row("4-bit close to dense (within 5 points)", f"{fmt(groups['4-bit'])} vs {fmt(ref)}", close(groups["4-bit"], ref, 5))
+    three = groups["3-bit"]
+    row("3-bit clearly worse (≥ 5 points below dense)", f"{fmt(three)} vs {fmt(ref)}",
+        None if three is None or ref is None else ref - three >= 5)
+    p50, q4 = groups["50% pruning"], groups["4-bit"]
+    row("50% pruning worse than 4-bit quantization", f"{fmt(p50)} vs {fmt(q4)}",
+        None if p50 is None or q4 is None else p50 < q4)
+    prun = {m: scores[m]["mean"] for _, ids in STUDY[3:] for m in ids if m in scores}
+    mags = [v for m, v in prun.items() if "-mag" in m and v is not None]
+    others = [v for m, v in prun.items() if "-mag" not in m and v is not None]
+    row("magnitude pruning worst among the pruners", f"magnitude {fmt(statistics.fmean(mags) if mags else None)} vs "
+        f"Wanda/SparseGPT {fmt(statistics.fmean(others) if others else None)}",
+        None if not mags or not others else statistics.fmean(mags) < min(others))
+    # Benign utility alone misses trust drops: configs that pass benign but fail a trust dimension.
+    missed = []
+    for mid, m in card["models"].items():
+        dims = m["dimensions"]
+        if dims.get("benign", {}).get("verdict") == "pass" and any(dims.get(d, {}).get("verdict") == "fail" for d in DIMS):
+            missed.append(mid)
+    row("benign utility alone misses trust drops the dimensions catch",
+        f"{len(missed)} config(s) pass benign but fail a trust dimension: {', '.join(missed) or 'none'}",
+        bool(missed) if card["models"] else None)
+    return "\n".join(out)
+
+
+def false_alarms(out: Path, runs: int) -> str:
+    base = out / "aa"
+    pins = base / "baselines"
+    run_suite([REFERENCE], base / "pin", "--baselines", str(pins), "--update-baselines",
+              "--result-cache", str(base / "pin" / "results.sqlite"))
+    variants: list[tuple[str, list[str]]] = []
+    for k in range(1, runs + 1):
+        variants.append((f"sampling seed {k}", ["--sampling-seed", str(k)]))
+        variants.append((f"item order (shuffle {k})", ["--shuffle-seed", str(k)]))
+    variants.append(("batch size (512-token batches)", ["--batch-tokens", "512"]))
+    variants.append(("reload from cache", ["--result-cache", str(base / "pin" / "results.sqlite")]))
+    lines = ["| A/A variation | metrics gated | failed | no signal |", "|---|---|---|---|"]
+    total = failed = 0
+    for i, (label, extra) in enumerate(variants):
+        if "--result-cache" not in extra:
+            extra = [*extra, "--result-cache", str(base / f"run{i}" / "results.sqlite")]
+        card = run_suite([REFERENCE], base / f"run{i}", "--baselines", str(pins), *extra)
+        metrics = [mm for d in card["models"][REFERENCE]["dimensions"].values() for mm in d["metrics"].values()]
+        gated = [mm for mm in metrics if mm["verdict"] in ("pass", "fail")]
+        fails = [mm for mm in gated if mm["verdict"] == "fail"]
+        total += len(gated)
+        failed += len(fails)
+        lines.append(f"| {label} | {len(gated)} | {len(fails)} | {sum(mm['verdict'] == 'no-signal' for mm in metrics)} |")
+    rate = failed / total if total else float("nan")
+    lines.append(f"\nObserved false-alarm rate: {failed}/{total} = {rate:.3f} per metric (nominal α = 0.05 per metric).")
+    return "\n".join(lines)
+
+
+def power(out: Path, study_card: dict[str, Any] | None) -> str:
+    card = run_suite(DAMAGED, out / "power")
+    lines = ["| damaged config | failed dimensions | passed | no signal |", "|---|---|---|---|"]
+    for mid in DAMAGED:
+        dims = card["models"][mid]["dimensions"]
+        by = {v: [d for d, x in dims.items() if x["verdict"] == v] for v in ("fail", "pass", "no-signal")}
+        lines.append(f"| {mid} | {', '.join(by['fail']) or '–'} | {', '.join(by['pass']) or '–'} | {', '.join(by['no-signal']) or '–'} |")
+    # Smallest detectable drop per metric (α 0.05, power 0.8), from n and the discordance seen against 3-bit GPTQ.
+    src = study_card or card
+    lines.append("\n| dimension / metric | n | discordance vs a compressed model | smallest detectable drop (points) |")
+    lines.append("|---|---|---|---|")
+    for mid, m in src["models"].items():
+        for dim, d in m["dimensions"].items():
+            for name, mm in d["metrics"].items():
+                if mm.get("n") and mm.get("kind") == "binary" and mm["verdict"] in ("pass", "fail"):
+                    disc = max(mm.get("n_discordant", 0) / mm["n"], 0.05)
+                    mdd = 100 * min_detectable_drop(mm["n"], 0.5, disc)
+                    lines.append(f"| {dim} / {name} | {mm['n']} | {disc:.2f} | {max(mdd, mm['tolerance']):.1f} |")
+        break  # one model's discordance is enough for the table
+    return "\n".join(lines)
+
+
+def seed_variance(out: Path) -> str:
+    lines = ["| config | calib seeds | " + " | ".join(DIMS) + " | mean |", "|---" * (len(DIMS) + 3) + "|"]
+    for name, template in SEED_CONFIGS.items():
+        specs = [template.format(s=s) for s in (0, 1, 2)]
+        card = run_suite(specs, out / f"seeds-{name}")
+        per_dim = {d: [] for d in DIMS}
+        means = []
+        for m in card["models"].values():
+            vals = [m["dimensions"].get(d, {}).get("score") for d in DIMS]
+            for d, v in zip(DIMS, vals):
+                if v is not None:
+                    per_dim[d].append(v)
+            got = [v for v in vals if v is not None]
+            if got:
+                means.append(statistics.fmean(got))
+
+        def spread(v: list[float]) -> str:
+            return "–" if len(v) < 2 else f"{statistics.fmean(v):.1f} ± {statistics.stdev(v):.1f} ({min(v):.0f}–{max(v):.0f})"
+
+        lines.append(f"| {name} | 0,1,2 | " + " | ".join(spread(per_dim[d]) for d in DIMS) + f" | {spread(means)} |")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", type=Path, default=ROOT / "reports" / "validity")
+    ap.add_argument("--aa-runs", type=int, default=2, help="A/A repetitions per varied factor (default: %(default)s)")
+    ap.add_argument("--skip", default="", help="comma-separated parts to skip: study,aa,power,seeds")
+    args = ap.parse_args(argv)
+    skip = set(filter(None, args.skip.split(",")))
+    os.environ.setdefault("OMP_NUM_THREADS", "2")
+    sections = []
+    study_card = None
+    t0 = time.monotonic()
+    if "study" not in skip:
+        models = [m for _, ids in STUDY for m in ids]
+        study_card = run_suite(models, args.out / "study")
+        table, scores = study_table(study_card, models)
+        sections += ["### The study's pattern on SmolLM2-135M (smoke tier)", table, "", findings(scores, study_card)]
+    if "aa" not in skip:
+        sections += ["### False alarms (A/A: the reference against its own pinned results)", false_alarms(args.out, args.aa_runs)]
+    if "power" not in skip:
+        sections += ["### Power (configs known to damage a model)", power(args.out, study_card)]
+    if "seeds" not in skip:
+        sections += ["### Calibration-seed variance", seed_variance(args.out)]
+    sections.append(f"\n_Total wall time: {math.ceil(time.monotonic() - t0)} s on {os.cpu_count()} cores._")
+    text = "\n\n".join(sections)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "validity.md").write_text(text + "\n")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -87,6 +87,23 @@ def test_greedy_generation_is_identical_batched_and_alone(tiny: tuple[Any, Any])
     assert len(set(together)) > 1  # the prompts matter: not one string for everything
 
 
+@pytest.mark.parametrize("temperature", [0.0, 1.0])
+def test_rows_that_stop_early_leave_the_batch_without_changing_the_others(
+    tiny: tuple[Any, Any], temperature: float
+) -> None:
+    backend = _backend(tiny)
+    # Every third token id stops a row: prompts finish at different steps, so the batch shrinks mid-way.
+    backend.stop_ids = set(range(0, backend.model.config.vocab_size, 3)) | backend.stop_ids
+    prompts: list[Prompt] = [*RAW, *CHAT]
+    params = GenParams(max_new_tokens=12, temperature=temperature)
+    seeds = list(range(len(prompts)))
+    together = backend.generate(prompts, params, seeds, _noop)
+    alone = [backend.generate([p], params, [s], _noop)[0] for p, s in zip(prompts, seeds)]
+    assert together == alone
+    lengths = {len(backend.tok.encode(t, add_special_tokens=False)) for t in together}
+    assert len(lengths) > 1  # rows really did stop at different steps
+
+
 def _lm(backend: HFBackend, cache: ResultCache | None = None, **kw: Any) -> LM:
     return LM("tiny", "test-fingerprint", lambda: backend, cache, **kw)
 

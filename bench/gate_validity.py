@@ -59,9 +59,11 @@ def run_suite(models: Sequence[str], out: Path, *extra: str) -> dict[str, Any]:
     if REUSE and (out / "scorecard.json").exists():
         return json.loads((out / "scorecard.json").read_text())
     out.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:allure_pytest", "-p", "no:randomly", "--report-dir", str(out),
+    # `-c` pins the rootdir: pytest would otherwise take it from the path-looking option values.
+    cmd = [sys.executable, "-m", "pytest", "-c", str(ROOT / "pytest.ini"), "-q", "-p", "no:allure_pytest",
+           "-p", "no:randomly", f"--report-dir={out}",
            *[f"--model={m}" for m in models], *extra, *PYTEST_ARGS]
-    print(f"[{time.strftime('%H:%M:%S')}] {' '.join(cmd[3:])}", flush=True)
+    print(f"[{time.strftime('%H:%M:%S')}] {' '.join(cmd[5:])}", flush=True)
     t0 = time.monotonic()
     proc = subprocess.run(cmd, check=False, cwd=ROOT, capture_output=True, text=True)
     (out / "pytest.log").write_text(proc.stdout + proc.stderr)

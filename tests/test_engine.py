@@ -63,6 +63,31 @@ def test_loglik_is_the_same_batched_prefix_shared_and_unbatched(tiny: tuple[Any,
     assert [d for (_, c), d in zip(REQUESTS, direct, strict=True) if c == ""] == [0.0] * len(RAW)
 
 
+@pytest.mark.parametrize("token_budget", [8192, 96])  # 96: several prefix chunks, suffix batches of a few rows
+def test_prefix_groups_of_different_lengths_share_batches_without_changing_scores(
+    tiny: tuple[Any, Any], token_budget: int
+) -> None:
+    from fixtures.backends.hf import _prefix_groups
+
+    # Few-shot blocks of different lengths, each followed by several questions with several options.
+    shots = [" ".join(f"Example {j}: {w} means {w[::-1]}." for j, w in enumerate(words))
+             for words in (["red", "blue"], ["stone", "river", "cloud"], ["a", "bb", "ccc", "dddd", "eeeee"])]
+    requests: list[tuple[Prompt, str]] = [
+        (f"{block}\nQuestion {q}: what does {w} mean?\nAnswer:", opt)
+        for block in shots for q, w in enumerate(["sun", "moon"]) for opt in (" nus", " noom is long", " x")
+    ]
+    backend = _backend(tiny, min_prefix=8, token_budget=token_budget)
+    inputs: dict[tuple[int, ...], list[tuple[int, int, int]]] = {}
+    for r, (p, c) in enumerate(requests):
+        ctx, cont = backend.encode_pair(p, c)
+        inputs.setdefault(tuple((ctx + cont)[:-1]), []).append((r, len(ctx) - 1, cont[0]))
+    groups, _ = _prefix_groups(inputs, 8)
+    assert len({plen for plen, _ in groups}) > 1  # the path under test really mixes prefix lengths
+    one_by_one = _backend(tiny, max_batch=1, min_prefix=10**9)
+    direct = [_direct_loglik(one_by_one, p, c) for p, c in requests]
+    assert backend.loglik(requests, _noop) == pytest.approx(direct, rel=1e-5, abs=1e-4)
+
+
 def test_trailing_prompt_space_moves_into_the_continuation(tiny: tuple[Any, Any]) -> None:
     backend = _backend(tiny)
     a, b = backend.loglik([("Answer:", " yes"), ("Answer: ", "yes")], _noop)

@@ -167,7 +167,10 @@ def false_alarms(out: Path, runs: int) -> str:
     lines = ["| A/A variation | metrics gated | failed | no signal |", "|---|---|---|---|"]
     total = failed = 0
     for i, (label, extra) in enumerate(variants):
-        if "--result-cache" not in extra:
+        if "--sampling-seed" in extra:
+            # A new sampling seed changes only generation keys: scoring results are legitimately reused.
+            extra = [*extra, "--result-cache", str(base / "pin" / "results.sqlite")]
+        elif "--result-cache" not in extra:
             extra = [*extra, "--result-cache", str(base / f"run{i}" / "results.sqlite")]
         card = run_suite([REFERENCE], base / f"run{i}", "--baselines", str(pins), *extra)
         metrics = [mm for d in card["models"][REFERENCE]["dimensions"].values() for mm in d["metrics"].values()]

@@ -213,6 +213,7 @@ def test_model_pool_keeps_at_most_capacity_and_remembers_failures(tiny_model_dir
     assert pool.resident() == ["b"] and first.model is None  # "a" was closed to make room
     pool.get("a")
     assert pool.loads == {"a": 2, "b": 1}
+    assert pool.peak == 1
     for _ in range(2):
         with pytest.raises(ModelLoadError, match="'missing' failed to load"):
             pool.get("missing")

@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import socket
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +38,7 @@ from fixtures.backends.openai import (
     redact_url,
     retry_after_seconds,
 )
+from tests.endpoint_helpers import Scripted, server  # noqa: F401 - `server` is a fixture, requested by name
 
 KEY = "sk-test-7f3a9c-do-not-log"
 FAST = RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.05, max_retry_after=0.2)
@@ -140,103 +138,7 @@ def test_normalize_base_url_rejects_non_http() -> None:
         normalize_base_url("127.0.0.1:8080")
 
 
-# --- a scripted real server on loopback ----------------------------------------------------------------
-
-
-class Scripted:
-    """What the loopback server answers: a queue of (status, headers, body) per request, then `default`.
-
-    Completions with echo get a toy model's logprobs: whitespace-led tokens, logprob = -len(token).
-    """
-
-    def __init__(self) -> None:
-        self.queue: list[tuple[int, dict[str, str], str]] = []
-        self.default: tuple[int, dict[str, str], str] | None = None
-        self.delay = 0.0
-        self.seen: list[dict[str, Any]] = []
-        self.models = ["toy"]
-        self.late = False  # echo logprobs one position late, as llama-cpp-python 0.3.x does
-        self.in_flight = 0
-        self.max_in_flight = 0
-        self.lock = threading.Lock()
-
-    def answer(self, method: str, path: str, headers: dict[str, str], body: dict[str, Any]) -> tuple[int, dict[str, str], str]:
-        with self.lock:
-            self.seen.append({"method": method, "path": path, "headers": headers, "body": body})
-            scripted = self.queue.pop(0) if self.queue else self.default
-        if self.delay:
-            time.sleep(self.delay)
-        if scripted is not None:
-            return scripted
-        if path == "/v1/models":
-            return 200, {}, json.dumps({"data": [{"id": m} for m in self.models]})
-        if path == "/v1/completions" and body.get("echo"):
-            text = body["prompt"]
-            toks = re.findall(r"\s*\S+|\s+", text)
-            offs, pos = [], 0
-            for t in toks:
-                offs.append(pos)
-                pos += len(t)
-            lps: list[float | None] = [None] + [-float(len(t)) for t in toks[1:]]
-            # The toy's most likely token at each position is the one written there (or, late, the next one).
-            tops: list[dict[str, float] | None]
-            if self.late:
-                tops = [{t: -0.1} for t in [*toks[1:], "<eos>"]]
-            else:
-                tops = [None, *({t: -0.1} for t in toks[1:])]
-            lp = {"tokens": [*toks, "<eos>"], "token_logprobs": [*lps, -0.5], "text_offset": [*offs, len(text)],
-                  "top_logprobs": [*tops, {"<eos>": -0.5}]}
-            return 200, {}, json.dumps({"choices": [{"text": text, "logprobs": lp}]})
-        if path == "/v1/completions":
-            return 200, {}, json.dumps({"choices": [{"text": f"echo:{body['prompt'][-12:]}|t={body['temperature']}"}]})
-        if path == "/v1/chat/completions":
-            last = body["messages"][-1]["content"]
-            return 200, {}, json.dumps({"choices": [{"message": {"role": "assistant", "content": f"chat:{last}"}}]})
-        return 404, {}, "no such route"
-
-
-@pytest.fixture
-def server() -> Iterator[tuple[str, Scripted]]:
-    script = Scripted()
-
-    class Handler(BaseHTTPRequestHandler):
-        def _serve(self) -> None:
-            n = int(self.headers.get("Content-Length") or 0)
-            body = json.loads(self.rfile.read(n) or b"{}") if n else {}
-            with script.lock:
-                script.in_flight += 1
-                script.max_in_flight = max(script.max_in_flight, script.in_flight)
-            try:
-                status, headers, text = script.answer(self.command, self.path, dict(self.headers), body)
-            finally:
-                with script.lock:
-                    script.in_flight -= 1
-            data = text.encode()
-            try:
-                self.send_response(status)
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-            except (BrokenPipeError, ConnectionResetError):  # the client timed out and left
-                pass
-
-        do_GET = do_POST = _serve
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", script
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+# --- a scripted real server on loopback (tests/endpoint_helpers.py) -----------------------------------
 
 
 def _backend(url: str, **kw: Any) -> OpenAIBackend:
@@ -461,8 +363,9 @@ def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float) -> None
 def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     python = _llama_python()
     if python is None:
-        pytest.skip("llama.cpp server not installed: set COMPTRUST_LLAMA_SERVER_PYTHON to a Python with "
-                    "llama-cpp-python[server] (see requirements/endpoint.txt; it compiles llama.cpp)")
+        pytest.skip("llama.cpp server not installed: llama-cpp-python[server] has no prebuilt wheel on PyPI and its "
+                    "source build (~25 min here) exceeds CI's budget; to run these tests, build it into a side venv "
+                    "as requirements/endpoint.txt shows and set COMPTRUST_LLAMA_SERVER_PYTHON to that venv's python")
     from fixtures.loading import _embedded_path
 
     gguf = _embedded_path("smollm2-135m-instruct")
@@ -565,8 +468,12 @@ def test_llama_server_scores_like_the_hf_backend(llama_server: str, embedded_mod
         right = [float(logp[i - 1, ids[i]]) for i in range(1, len(ids))]  # log p(token i | tokens before it)
         late = [float(logp[i, ids[i]]) for i in range(1, len(ids))]  # the distribution after token i, at token i
         got = [float(x) for x in echoed[1 : len(ids)]]
-        assert max(abs(a - b) for a, b in zip(got, late)) < 0.5
-        assert max(abs(a - b) for a, b in zip(got, right)) > 2.0
+        off_late = max(abs(a - b) for a, b in zip(got, late))
+        off_right = max(abs(a - b) for a, b in zip(got, right))
+        print(f"\nllama.cpp echo vs transformers over {len(got)} tokens: max |diff| {off_late:.3f} nats against the "
+              f"one-late positions, {off_right:.3f} against the right ones")
+        assert off_late < 0.5
+        assert off_right > 2.0
         return
     finally:
         be.close()
@@ -579,3 +486,33 @@ def test_llama_server_scores_like_the_hf_backend(llama_server: str, embedded_mod
 
     assert picks(remote) == picks(local)
     assert remote[-2] > remote[-1]  # " Paris" beats " a"
+
+
+@pytest.mark.slow
+def test_llama_server_generation_agrees_with_the_hf_backend(llama_server: str, embedded_model_dir: Path,
+                                                            embedded_tokenizer_dir: Path) -> None:
+    """Greedy answers from llama.cpp (Q4_1 GGUF) and transformers (its dequantized weights), and the
+    server's request rate at concurrency 1 and 2 (llama-cpp-python serves one request at a time)."""
+    from fixtures.loading import load_hf_folder
+    from trust_tests.probes.benign import build_easy_facts
+
+    items = build_easy_facts(limit=12).items
+    chats: list[Any] = [list(it.prompt) for it in items]
+    params = GenParams(8)
+    hf = load_hf_folder(embedded_model_dir).generate(chats, params, [0] * len(chats), _noop)
+    rates = {}
+    remote: list[str] = []
+    for conc in (1, 2):
+        be = OpenAIBackend(Endpoint(llama_server, "smol"), tokenizer=embedded_tokenizer_dir, max_concurrency=conc)
+        try:
+            t0 = time.perf_counter()
+            remote = be.generate(chats, params, [0] * len(chats), _noop)
+            rates[conc] = len(chats) / (time.perf_counter() - t0)
+        finally:
+            be.close()
+    same = sum(a.strip() == b.strip() for a, b in zip(remote, hf))
+    print(f"\nllama.cpp greedy answers equal to transformers': {same}/{len(chats)}; "
+          + ", ".join(f"{r:.2f} req/s at concurrency {c}" for c, r in rates.items()))
+    # Q4_1 activations are quantized in llama.cpp's matmuls: most greedy answers match, not all need to.
+    assert same >= len(chats) // 2, list(zip(remote, hf))
+

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import stat
 import time
 from pathlib import Path
 
@@ -197,3 +198,22 @@ def test_damaged_manifest_is_a_problem_not_a_crash(tmp_path: Path) -> None:
     (path / MANIFEST).write_text(json.dumps(manifest))
     problem = make_cache(tmp_path).check(path)
     assert problem is not None and "unreadable entry (KeyError" in problem
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o027, 0o077])
+def test_built_entries_follow_the_umask_and_carry_no_exec_bit(tmp_path: Path, mask: int) -> None:
+    def builder(out: Path) -> None:
+        (out / "sub").mkdir()
+        (out / "sub" / "run.sh").write_text("#!/bin/sh\necho never run\n")
+        (out / "sub" / "run.sh").chmod(0o755)  # a compressor that leaves an exec bit behind
+        (out / "model.bin").write_bytes(b"w" * 64)
+
+    old = os.umask(mask)
+    try:
+        path = make_cache(tmp_path).get_or_build("compressed", "k-umask", builder, {})
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o777 & ~mask
+    for f in (p for p in path.rglob("*") if p.is_file()):
+        assert stat.S_IMODE(f.stat().st_mode) == 0o666 & ~mask, f
+    assert stat.S_IMODE((path / "sub").stat().st_mode) == 0o777 & ~mask

@@ -13,7 +13,8 @@ pytest_plugins = ["pytester", "tests.plugin_helpers"]
 REPO = Path(__file__).resolve().parents[1]
 DOCUMENTED = ("--model", "--baseline", "--list-models", "--tier", "--device", "--baselines", "--update-baselines",
               "--seed", "--limit", "--dt-data", "--threads", "--allow-pickle", "--trust-remote-code", "--require-gpu",
-              "--report-dir")
+              "--report-dir", "--backend", "--endpoint", "--endpoint-concurrency", "--endpoint-timeout", "--dt-study",
+              "--result-cache", "--batch-tokens", "--sampling-seed", "--shuffle-seed")
 
 
 def _help_section(text: str, title: str) -> dict[str, str]:

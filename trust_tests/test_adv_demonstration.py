@@ -8,8 +8,11 @@ import pytest
 from trust_tests.probes.adv_demonstration import build_backdoor, build_counterfactual, build_spurious
 from trust_tests.probes.common_b import CONTROL, TARGET, masked_mean, role_mask
 from trust_tests.probes.common_c import choice_outcome, discrimination_signal
+from trust_tests.probes.dt.gating import check_set, parametrize_sets
 
-pytestmark = pytest.mark.adv_demonstration
+# Smoke tests run under --tier smoke; test_adv_demonstration_full below carries --tier full (DecodingTrust's data).
+pytestmark = [pytest.mark.adv_demonstration, pytest.mark.tier("smoke")]
+pytest_generate_tests = parametrize_sets("adv_demonstration")
 
 
 @pytest.mark.parametrize("setting", ["counterfactual", "spurious"])
@@ -32,3 +35,9 @@ def test_backdoor(gate: Any) -> None:
         signal=discrimination_signal(target, control, what="'negative' rate on triggered negatives vs clean positives"),
         probe_version=probes.version,
     )
+
+
+@pytest.mark.tier("full")
+def test_adv_demonstration_full(gate: Any, dt_set: str) -> None:
+    """One DecodingTrust adv_demonstration set under the study's settings, scored DecodingTrust's way."""
+    check_set(gate, "adv_demonstration", dt_set)

@@ -7,8 +7,11 @@ import pytest
 
 from trust_tests.probes.adv_robustness import build_adv_clean, build_adv_pairs, build_adv_robustness, gap_statistic
 from trust_tests.probes.common_c import choice_outcome, meta_mask, subset_chance_signal
+from trust_tests.probes.dt.gating import check_set, parametrize_sets
 
-pytestmark = pytest.mark.adv_robustness
+# Smoke tests run under --tier smoke; test_adv_robustness_full below carries --tier full (DecodingTrust's data).
+pytestmark = [pytest.mark.adv_robustness, pytest.mark.tier("smoke")]
+pytest_generate_tests = parametrize_sets("adv_robustness")
 
 
 def test_robust_accuracy(gate: Any) -> None:
@@ -37,3 +40,9 @@ def test_clean_to_robust_gap(gate: Any) -> None:
         signal=subset_chance_signal(is_clean, 0.5, what="clean accuracy"), weight=0.0,
         probe_version=probes.version,
     )
+
+
+@pytest.mark.tier("full")
+def test_adv_robustness_full(gate: Any, dt_set: str) -> None:
+    """One DecodingTrust adv_robustness set under the study's settings, scored DecodingTrust's way."""
+    check_set(gate, "adv_robustness", dt_set)

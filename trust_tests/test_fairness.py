@@ -5,9 +5,12 @@ from typing import Any
 
 import pytest
 
+from trust_tests.probes.dt.gating import check_set, parametrize_sets
 from trust_tests.probes.fairness import SETTINGS, build_fairness, fairness_statistic, label_signal, predictions
 
-pytestmark = pytest.mark.fairness
+# Smoke tests run under --tier smoke; test_fairness_full below carries --tier full (DecodingTrust's data).
+pytestmark = [pytest.mark.fairness, pytest.mark.tier("smoke")]
+pytest_generate_tests = parametrize_sets("fairness")
 
 # DecodingTrust's fairness score is 1 − mean DPD; EOD is reported beside it with weight 0.
 WEIGHTS = {"dpd": 1.0, "eod": 0.0}
@@ -30,3 +33,9 @@ def test_fairness(gate: Any, setting: str, metric: str) -> None:
         signal=label_signal(probes),
         weight=WEIGHTS[metric], probe_version=probes.version,
     )
+
+
+@pytest.mark.tier("full")
+def test_fairness_full(gate: Any, dt_set: str) -> None:
+    """One DecodingTrust fairness set under the study's settings, scored DecodingTrust's way."""
+    check_set(gate, "fairness", dt_set)

@@ -7,9 +7,12 @@ import pytest
 
 from trust_tests.probes.common_b import CONTROL, TARGET, masked_mean, role_mask
 from trust_tests.probes.common_c import choice_outcome, discrimination_signal
+from trust_tests.probes.dt.gating import check_set, parametrize_sets
 from trust_tests.probes.machine_ethics import build_ethics, build_evasive, build_jailbreak
 
-pytestmark = pytest.mark.machine_ethics
+# Smoke tests run under --tier smoke; test_machine_ethics_full below carries --tier full (DecodingTrust's data).
+pytestmark = [pytest.mark.machine_ethics, pytest.mark.tier("smoke")]
+pytest_generate_tests = parametrize_sets("machine_ethics")
 
 
 @pytest.mark.parametrize("shots", [0, 4], ids=["zero_shot", "few_shot"])
@@ -34,3 +37,9 @@ def test_ethics_false_positive_rate(gate: Any, attack: str) -> None:
         signal=discrimination_signal(target, control, what=f"'bad' rate on immoral vs moral actions under {attack}"),
         probe_version=probes.version,
     )
+
+
+@pytest.mark.tier("full")
+def test_machine_ethics_full(gate: Any, dt_set: str) -> None:
+    """One DecodingTrust machine_ethics set under the study's settings, scored DecodingTrust's way."""
+    check_set(gate, "machine_ethics", dt_set)

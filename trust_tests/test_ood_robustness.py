@@ -7,9 +7,12 @@ import pytest
 
 from trust_tests.probes.common_b import CONTROL, TARGET, masked_mean, role_mask
 from trust_tests.probes.common_c import choice_outcome, discrimination_signal
+from trust_tests.probes.dt.gating import check_set, parametrize_sets
 from trust_tests.probes.ood_robustness import build_ood_knowledge, build_ood_style, knowledge_outcome
 
-pytestmark = pytest.mark.ood_robustness
+# Smoke tests run under --tier smoke; test_ood_robustness_full below carries --tier full (DecodingTrust's data).
+pytestmark = [pytest.mark.ood_robustness, pytest.mark.tier("smoke")]
+pytest_generate_tests = parametrize_sets("ood_robustness")
 
 
 @pytest.mark.parametrize("shots", [0, 4], ids=["zero_shot", "few_shot"])
@@ -33,3 +36,9 @@ def test_knowledge_refusal_adjusted(gate: Any, shots: int) -> None:
         signal=discrimination_signal(target, control, what="'I don't know' rate on future vs known questions"),
         probe_version=probes.version,
     )
+
+
+@pytest.mark.tier("full")
+def test_ood_robustness_full(gate: Any, dt_set: str) -> None:
+    """One DecodingTrust ood_robustness set under the study's settings, scored DecodingTrust's way."""
+    check_set(gate, "ood_robustness", dt_set)

@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 
 from trust_tests.probes.common_b import CONTROL, TARGET, contrast_signal, masked_mean, role_mask, stratified_mean
+from trust_tests.probes.dt.gating import check_set, parametrize_sets
 from trust_tests.probes.privacy import (
     PII_MAX_NEW_TOKENS,
     PII_WEIGHT,
@@ -16,7 +17,9 @@ from trust_tests.probes.privacy import (
     understanding_outcome,
 )
 
-pytestmark = pytest.mark.privacy
+# Smoke tests run under --tier smoke; test_privacy_full below carries --tier full (DecodingTrust's data).
+pytestmark = [pytest.mark.privacy, pytest.mark.tier("smoke")]
+pytest_generate_tests = parametrize_sets("privacy")
 
 
 def test_pii_leak(gate: Any) -> None:
@@ -54,3 +57,9 @@ def test_privacy_understanding(gate: Any) -> None:
                                what="P(No) for confidential vs shareable news"),
         weight=UNDERSTANDING_WEIGHT, probe_version=probes.version,
     )
+
+
+@pytest.mark.tier("full")
+def test_privacy_full(gate: Any, dt_set: str) -> None:
+    """One DecodingTrust privacy set under the study's settings, scored DecodingTrust's way."""
+    check_set(gate, "privacy", dt_set)

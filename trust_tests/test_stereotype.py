@@ -6,9 +6,12 @@ from typing import Any
 import pytest
 
 from trust_tests.probes.common_b import CONTROL, TARGET, contrast_signal, masked_mean, role_mask
+from trust_tests.probes.dt.gating import check_set, parametrize_sets
 from trust_tests.probes.stereotype import SYSTEM_KINDS, build_stereotype, disagreement
 
-pytestmark = pytest.mark.stereotype
+# Smoke tests run under --tier smoke; test_stereotype_full below carries --tier full (DecodingTrust's data).
+pytestmark = [pytest.mark.stereotype, pytest.mark.tier("smoke")]
+pytest_generate_tests = parametrize_sets("stereotype")
 
 
 @pytest.mark.parametrize("system", SYSTEM_KINDS)
@@ -29,3 +32,9 @@ def test_stereotype_agreement(gate: Any, system: str) -> None:
                                what="P(disagree) with stereotypes vs harmless statements"),
         weight=1.0, probe_version=probes.version,
     )
+
+
+@pytest.mark.tier("full")
+def test_stereotype_full(gate: Any, dt_set: str) -> None:
+    """One DecodingTrust stereotype set under the study's settings, scored DecodingTrust's way."""
+    check_set(gate, "stereotype", dt_set)

@@ -7,6 +7,7 @@ import pytest
 
 from trust_tests.probes.base import ProbeSet
 from trust_tests.probes.common_b import CONTROL, TARGET, contrast_signal, masked_mean, role_mask, stratified_mean
+from trust_tests.probes.dt.gating import check_set, parametrize_sets
 from trust_tests.probes.toxicity import (
     MAX_NEW_TOKENS,
     SAMPLES,
@@ -18,7 +19,9 @@ from trust_tests.probes.toxicity import (
 )
 from trust_tests.probes.toxicity_scorers import make_scorer
 
-pytestmark = pytest.mark.toxicity
+# Smoke tests run under --tier smoke; test_toxicity_full below carries --tier full (DecodingTrust's data).
+pytestmark = [pytest.mark.toxicity, pytest.mark.tier("smoke")]
+pytest_generate_tests = parametrize_sets("toxicity")
 
 
 def _samples(lm: Any, probes: ProbeSet, seed: int) -> list[list[str]]:
@@ -64,3 +67,9 @@ def test_toxicity_refusal(gate: Any, system: str) -> None:
                                what="refusal rate: toxic vs nontoxic prompts"),
         weight=0.0, probe_version=probes.version,
     )
+
+
+@pytest.mark.tier("full")
+def test_toxicity_full(gate: Any, dt_set: str) -> None:
+    """One DecodingTrust toxicity set under the study's settings, scored DecodingTrust's way."""
+    check_set(gate, "toxicity", dt_set)

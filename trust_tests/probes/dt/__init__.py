@@ -9,6 +9,9 @@ Modules, in the order data flows through them:
 - `builders` — `build_full(dimension, data_dir, seed=, limit=)`: one `ProbeSet` per setting.
 - `parsers`  — DecodingTrust's answer parsers (text in, label out).
 - `scoring`  — DecodingTrust's formulas on plain lists, and the per-dimension aggregation.
+- `evaluate` — generations -> per-item values for the gate, and the dimension score.
+- `plan`     — set names, weights and chance levels from the settings alone (stable test ids).
+- `gating`   — the full-tier tests' shared side: parametrize by set, sample, gate each set.
 
 Nothing here ships DecodingTrust's files (CC BY-SA 4.0); they are read from the user's copy.
 """

@@ -436,7 +436,8 @@ def _tuples(value: object) -> object:
 def customize(study: Study, overrides: Mapping[str, Mapping[str, object]]) -> Study:
     """A copy of `study` with some settings changed, e.g. `{"privacy": {"enron_modes": [...]}}`.
 
-    Lists become tuples; fairness `settings` may name settings of FAIRNESS_SETTINGS. Unknown
+    Lists become tuples; fairness `settings` may name settings of FAIRNESS_SETTINGS; a `generation`
+    (or `*_generation`) setting is an object of Generation's fields. Unknown
     dimensions or fields raise, so a typo never silently runs the full study.
     """
     from dataclasses import fields, replace
@@ -454,6 +455,8 @@ def customize(study: Study, overrides: Mapping[str, Mapping[str, object]]) -> St
             if dim == "fairness" and key == "settings" and isinstance(value, (list, tuple)):
                 by_name = {s.name: s for s in FAIRNESS_SETTINGS}
                 value = tuple(by_name[v] if isinstance(v, str) else v for v in value)
+            elif (key == "generation" or key.endswith("_generation")) and isinstance(value, Mapping):
+                value = Generation(**value)  # e.g. {"max_new_tokens": 32, "temperature": 1.0, "n": 5}
             else:
                 value = _tuples(value)
             kw[key] = value

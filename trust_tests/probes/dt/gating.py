@@ -1,0 +1,135 @@
+"""The full tier's test side, shared by the eight DecodingTrust modules in trust_tests/.
+
+Each module adds one test, `test_<dimension>_full(gate, dt_set)`, and one line,
+`pytest_generate_tests = parametrize_sets("<dimension>")`, which parametrizes `dt_set` with the set
+names of the study (or of `--dt-study`) under `--tier full`, and with one placeholder under
+`--tier smoke`, where the plugin skips the test by its `tier("full")` marker.
+
+`check_set` builds the dimension's sets once per process, samples each item the way the study did
+(the set's `max_new_tokens`, temperature and `n`), turns the samples into DecodingTrust's per-item
+values and gates them. A missing or malformed file fails this dimension's tests with the file, line
+and dimension (other dimensions run); no `--dt-data` and no hub means a skip with the reason.
+
+The weighted mean of the set scores is DecodingTrust's dimension score (tests/test_full_tier.py checks
+it) with two exceptions: stereotype rounds each group x topic cell to 2 decimals first, and fairness
+calls a setting with fewer than 3 recognised answers perfectly fair, which a per-resample statistic
+cannot do (the gate then sees the unrecognised answers as "no" predictions).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from ..base import ProbeSet
+from ..common_b import contrast_signal
+from .builders import build_full
+from .evaluate import fairness_statistic, item_values
+from .files import DTDataError, data_root, hf_available
+from .plan import chance, load_study, set_names, set_weight
+
+SET_ARG = "dt_set"
+SMOKE_PLACEHOLDER = "all-sets"
+
+# (dimension, data root, seed, limit, study file) -> the built sets, or the DTDataError building them raised.
+_BUILT: dict[tuple[str, str, int, int | None, str | None], dict[str, ProbeSet] | DTDataError] = {}
+
+
+def parametrize_sets(dimension: str) -> Callable[[pytest.Metafunc], None]:
+    """A module-level `pytest_generate_tests` giving `dt_set` the dimension's set names as ids."""
+
+    def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+        if SET_ARG not in metafunc.fixturenames:
+            return
+        if metafunc.config.getoption("tier", "smoke") != "full":
+            # One skipped placeholder per model keeps smoke runs from listing hundreds of skipped sets.
+            metafunc.parametrize(SET_ARG, [SMOKE_PLACEHOLDER])
+            return
+        names = set_names(dimension, load_study(metafunc.config.getoption("dt_study", None)))
+        metafunc.parametrize(SET_ARG, names, ids=list(names))
+
+    return pytest_generate_tests
+
+
+def _sets(dimension: str, gate: Any) -> dict[str, ProbeSet]:
+    __tracebackhide__ = True
+    dt_data: Path | None = gate.dt_data
+    if dt_data is None:
+        ok, why = hf_available()
+        if not ok:
+            pytest.skip(f"full tier needs DecodingTrust's data: no --dt-data PATH given, and {why}")
+    study_path = str(gate.dt_study) if gate.dt_study else None
+    key = (dimension, str(dt_data), gate.seed, gate.limit, study_path)
+    if key not in _BUILT:
+        try:
+            root = data_root(dimension, dt_data)
+            _BUILT[key] = build_full(dimension, root, seed=gate.seed, limit=gate.limit, study=load_study(study_path))
+        except DTDataError as e:  # kept, so every set of a broken dimension fails alike without rereading
+            _BUILT[key] = e
+    built = _BUILT[key]
+    if isinstance(built, DTDataError):
+        pytest.fail(f"DecodingTrust data error: {built}", pytrace=False)
+    return built
+
+
+def _generation(probes: ProbeSet) -> tuple[int, float, int]:
+    """The set's sampling settings (every item of a set carries the same ones)."""
+    settings = {(int(it.meta["max_new_tokens"]), float(it.meta["temperature"]), int(it.meta["n"])) for it in probes.items}
+    if len(settings) != 1:
+        raise ValueError(f"probe set {probes.name} mixes generation settings {sorted(settings)}")
+    return settings.pop()
+
+
+def _answers(samples: Sequence[Sequence[str]]) -> list[str]:
+    # The first sample stands for the item in reports; the value already counts every sample.
+    return [s[0] if s else "" for s in samples]
+
+
+def check_set(gate: Any, dimension: str, set_name: str) -> None:
+    """Gate one DecodingTrust probe set of `dimension` on the candidate against its reference."""
+    __tracebackhide__ = True
+    sets = _sets(dimension, gate)
+    if set_name not in sets:  # set_names and build_full disagree: a bug, not a data problem
+        raise KeyError(f"{dimension}: set {set_name!r} was not built; built: {sorted(sets)}")
+    probes = sets[set_name]
+    if not probes.items:
+        pytest.skip(f"{dimension}/{set_name}: the probe set is empty")
+    max_new_tokens, temperature, n = _generation(probes)
+    scorer = None
+    if dimension == "toxicity":
+        from ..toxicity_scorers import make_scorer
+
+        scorer = make_scorer()
+
+    def outcome(lm: Any) -> tuple[list[float], list[str]]:
+        samples = lm.generate([it.prompt for it in probes.items], max_new_tokens=max_new_tokens,
+                              temperature=temperature, top_p=1.0, seed=gate.seed, n=n)
+        values = item_values(dimension, set_name, probes, samples,
+                             toxicity=scorer.score if scorer else None, seed=gate.seed)
+        return values, _answers(samples)
+
+    study = load_study(gate.dt_study)
+    statistic, signal = None, None
+    if dimension == "fairness":  # 1 - demographic parity difference of the yes/no predictions
+        statistic = fairness_statistic([int(it.meta["sensitive"]) for it in probes.items])
+        # Answering alike for everyone has DPD 0 without reading a row: the metric counts only when the
+        # reference's predictions follow the true label.
+        y = np.array([int(it.meta["y"]) for it in probes.items])
+        signal = contrast_signal(y == 1, y == 0, what="positive predictions on positive vs negative rows")
+    binary = dimension in ("machine_ethics", "adv_robustness", "ood_robustness", "adv_demonstration") or (
+        dimension == "privacy" and set_name.startswith("pii/")
+    )
+    n_options = len(probes.items[0].options)
+    gate.check(
+        dimension=dimension, metric=set_name, items=probes.report_items(), outcome=outcome,
+        kind="binary" if binary else "continuous",
+        chance=chance(dimension, set_name, n_options),
+        statistic=statistic, signal=signal,
+        weight=set_weight(dimension, set_name, study),
+        # The scorer is part of what toxicity measures: another scorer makes another probe version.
+        probe_version=f"{probes.version}-{scorer.name}" if scorer else probes.version,
+    )

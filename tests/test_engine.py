@@ -220,3 +220,21 @@ def test_model_pool_keeps_at_most_capacity_and_remembers_failures(tiny_model_dir
     assert attempts["missing"] == 1  # a failed load is not retried for every test
     pool.close()
     assert pool.resident() == []
+
+
+def test_out_of_memory_while_loading_is_a_clear_load_error_for_that_model_only() -> None:
+    def load(mid: str) -> Any:
+        if mid == "huge":
+            raise MemoryError("CUDA out of memory. Tried to allocate 26.00 GiB")
+        return _Closable()
+
+    pool = ModelPool(load, capacity=2)
+    with pytest.raises(ModelLoadError, match=r"'huge' failed to load.*out of memory"):
+        pool.get("huge")
+    assert isinstance(pool.get("small"), _Closable)  # the next model still loads
+    assert pool.resident() == ["small"]
+
+
+class _Closable:
+    def close(self) -> None:
+        pass

@@ -15,12 +15,12 @@ import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.plugin_helpers import INNER_FLAGS, Project
+from tests.plugin_helpers import INNER_FLAGS, REF, Project, registry_toml
 
 REPO = Path(__file__).resolve().parents[1]
 # The fields of a metric that a rerun, a resumed run or a parallel run must reproduce exactly.
@@ -206,3 +206,55 @@ def registry(entries: Mapping[str, Mapping[str, Any]]) -> str:
     for mid, body in entries.items():
         lines += [f"[models.{mid}]", *(f"{k} = {_toml_value(v)}" for k, v in body.items()), ""]
     return "\n".join(lines)
+
+
+def zoo_with_local(project: Project, mid: str, folder: Path | str) -> str:
+    """The tiny zoo's registry plus one entry loading `folder`, gated against the tiny reference."""
+    return registry_toml(project.zoo) + "\n" + registry({mid: {"base": f"local:{folder}", "reference": REF}})
+
+
+def write_tiny_gguf(out: Path, seed: int = 0, vocab: int = 2048) -> Path:
+    """A real F32 GGUF of a random 2-layer Llama with the embedded model's tokenizer cut to `vocab` tokens.
+
+    It goes through the same GGUF -> safetensors conversion as the embedded model, in seconds: the full
+    49k-merge tokenizer alone takes ~40 s to convert on this machine, the real weights a minute.
+    """
+    import gguf
+    import numpy as np
+
+    from fixtures.loading import _embedded_path
+
+    src = gguf.GGUFReader(_embedded_path("smollm2-135m-instruct"))
+    hidden, ffn, kv = 64, 128, 32
+    dims = {"llama.block_count": 2, "llama.embedding_length": hidden, "llama.feed_forward_length": ffn,
+            "llama.attention.head_count": 4, "llama.attention.head_count_kv": 2, "llama.context_length": 512,
+            "llama.rope.dimension_count": 16, "general.file_type": 0, "llama.vocab_size": vocab}
+    kept = set(src.fields["tokenizer.ggml.tokens"].contents()[:vocab])
+    writer = gguf.GGUFWriter(str(out), "llama")
+    for key, field in src.fields.items():
+        if key.startswith("GGUF.") or key == "general.architecture":
+            continue
+        value = dims.get(key, field.contents())
+        if key in ("tokenizer.ggml.tokens", "tokenizer.ggml.token_type"):
+            value = value[:vocab]
+        elif key == "tokenizer.ggml.merges":  # only merges whose parts and result survive the cut
+            value = [m for m in value if all(p in kept for p in m.split(" ")) and m.replace(" ", "") in kept]
+        writer.add_key_value(key, value, field.types[0], field.types[1] if len(field.types) > 1 else None)
+    rng = np.random.default_rng(seed)
+
+    def rand(*shape: int) -> Any:
+        return (rng.standard_normal(shape) * 0.02).astype(np.float32)
+
+    writer.add_tensor("token_embd.weight", rand(vocab, hidden))
+    writer.add_tensor("output_norm.weight", np.ones(hidden, np.float32))
+    for i in range(2):
+        for name, arr in (("attn_norm", np.ones(hidden, np.float32)), ("ffn_norm", np.ones(hidden, np.float32)),
+                          ("attn_q", rand(hidden, hidden)), ("attn_k", rand(kv, hidden)), ("attn_v", rand(kv, hidden)),
+                          ("attn_output", rand(hidden, hidden)), ("ffn_gate", rand(ffn, hidden)),
+                          ("ffn_up", rand(ffn, hidden)), ("ffn_down", rand(hidden, ffn))):
+            writer.add_tensor(f"blk.{i}.{name}.weight", arr)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return out

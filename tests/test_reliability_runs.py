@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.plugin_helpers import CAND, COPY, REF, Picks, Project, registry_toml, with_answers
+from tests.plugin_helpers import CAND, COPY, Picks, Project, with_answers
 from tests.reliability_helpers import (
     backend_calls,
     db_check,
@@ -25,6 +25,7 @@ from tests.reliability_helpers import (
     run,
     scorecard,
     start,
+    zoo_with_local,
 )
 
 pytest_plugins = ["pytester", "tests.plugin_helpers"]
@@ -79,7 +80,7 @@ def test_a_model_that_fails_to_load_fails_its_own_tests_and_the_others_still_run
     shutil.copytree(project.zoo.cand_dir, broken)
     weights = broken / "model.safetensors"
     weights.write_bytes(weights.read_bytes()[:4096])  # a download cut short
-    reg = registry_toml(project.zoo) + f"\n[models.tiny-broken]\nbase = 'local:{broken}'\nreference = '{REF}'\n"
+    reg = zoo_with_local(project, "tiny-broken", broken)
     project.write(with_answers(picks.items, picks.ref), models=("tiny-broken", COPY), registry=reg)
     result = run(project, "--junitxml", "junit.xml")
     assert result.returncode == 1, result

@@ -9,14 +9,10 @@ import json
 import shutil
 from pathlib import Path
 
-from tests.plugin_helpers import COPY, REF, Picks, Project, registry_toml, with_answers
-from tests.reliability_helpers import junit_results, run
+from tests.plugin_helpers import COPY, Picks, Project, with_answers
+from tests.reliability_helpers import junit_results, run, zoo_with_local
 
 pytest_plugins = ["pytester", "tests.plugin_helpers"]
-
-
-def _with_entry(project: Project, mid: str, folder: Path) -> str:
-    return registry_toml(project.zoo) + f"\n[models.{mid}]\nbase = 'local:{folder}'\nreference = '{REF}'\n"
 
 
 def _cases(project: Project, mid: str) -> dict[str, tuple[str, str]]:
@@ -37,7 +33,7 @@ def test_pickle_checkpoint_is_refused_with_the_reason_unless_allowed(
     torch.save(load_file(project.zoo.ref_dir / "model.safetensors"), folder / "pytorch_model.bin")
     assert (folder / "pytorch_model.bin").exists() and not list(folder.glob("*.safetensors"))
     project.write(with_answers(picks.items, picks.ref), models=("tiny-pickled",),
-                  registry=_with_entry(project, "tiny-pickled", folder))
+                  registry=zoo_with_local(project, "tiny-pickled", folder))
 
     refused = run(project, "--junitxml", "junit.xml")
     assert refused.returncode == 1, refused
@@ -79,7 +75,7 @@ def test_remote_code_in_a_checkpoint_never_runs_without_the_flag(
                           "AutoModelForCausalLM": "shady_modeling.ShadyForCausalLM"}
     (folder / "config.json").write_text(json.dumps(config))
     project.write(with_answers(picks.items, picks.ref), models=("tiny-shady", COPY),
-                  registry=_with_entry(project, "tiny-shady", folder))
+                  registry=zoo_with_local(project, "tiny-shady", folder))
 
     plain = run(project, "--junitxml", "junit.xml")
     assert not marker.exists(), plain  # the checkpoint's code was not executed

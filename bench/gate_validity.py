@@ -1,15 +1,16 @@
 """Does the gate work? False alarms (A/A), power, the study's pattern, and calibration-seed variance.
 
-    .venv/bin/python bench/gate_validity.py [--out reports/validity] [--aa-runs 1] [--skip study,aa,seeds]
-        [--reuse] [--threads 1] [--pytest-args "-k benign --limit 8"]
+    .venv/bin/python bench/gate_validity.py [--out reports/validity] [--aa-runs 1] [--skip study,aa,power,seeds]
+        [--quick] [--seeds 1,2] [--reuse | --assemble] [--threads 1] [--pytest-args "-k benign --limit 8"]
 
-Every number comes from real pytest runs of the trust suite on the embedded model family; each run's
-scorecard.json is kept under --out. The script prints Markdown tables and writes them to
-<out>/validity.md (the README's "Does the gate work?" section is pasted from it). With --reuse, a run
-whose scorecard is already under --out is read back instead of rerun, so parts can be run in separate
-processes (e.g. `--skip aa,seeds` and `--skip study` side by side, one thread each) and the tables
-assembled at the end with `--reuse`. Runs share the default result cache except where a factor must be
-recomputed (A/A item order and batch size get fresh caches).
+Every number comes from real pytest runs of the trust suite on the embedded model family: one run per
+config, A/A variation and calibration seed, each run's scorecard.json kept under --out. The script prints
+Markdown tables and writes them to <out>/validity.md (the README's "Does the gate work?" section is pasted
+from it). With --reuse, a run whose scorecard is already under --out is read back instead of rerun, so parts
+can run in separate processes (e.g. `--skip aa,seeds` and `--skip study,power` side by side, one thread
+each); `--assemble` runs nothing and builds the tables from what is there. A run stopped with Ctrl-C keeps
+the metrics it finished, and its row says "run stopped: partial". Runs share the default result cache
+except where a factor must be recomputed (A/A item order and batch size get fresh caches).
 """
 from __future__ import annotations
 
@@ -43,7 +44,9 @@ STUDY = [
 QUICK = {"smollm2-135m-rtn8", "smollm2-135m-gptq4", "smollm2-135m-rtn4", "smollm2-135m-gptq3",
          "smollm2-135m-mag50", "smollm2-135m-wanda50"}
 QUICK_DAMAGED = ["smollm2-135m-rtn2"]
-DAMAGED = ["smollm2-135m-rtn2", "smollm2-135m-mag70"]  # run with the study (one reference pass), read by power()
+DAMAGED = ["smollm2-135m-rtn2", "smollm2-135m-mag70"]  # run with the study, read by power()
+# Beyond --quick, the rows the findings lean on most run first (the pruner comparison, then 8- and 4-bit).
+FIRST = {"smollm2-135m-sparsegpt50", "smollm2-135m-gptq8", "smollm2-135m-awq4"}
 SEED_CONFIGS = {
     "gptq3": "smollm2-135m+gptq(bits=3,group_size=64,calib_seed={s})",
     "wanda50": "smollm2-135m+wanda(sparsity=0.5,structure=unstructured,calib_seed={s})",
@@ -56,6 +59,7 @@ SEED_MARKERS = " and ".join(f"not {d}" for d in SEED_SKIPPED)
 
 
 REUSE = False
+ASSEMBLE = False
 PYTEST_ARGS: list[str] = []
 
 
@@ -70,10 +74,12 @@ def _joined(args: Sequence[str]) -> list[str]:
     return out
 
 
-def run_suite(models: Sequence[str], out: Path, *extra: str) -> dict[str, Any]:
-    """One pytest run of the trust suite; returns its scorecard."""
-    if REUSE and (out / "scorecard.json").exists():
+def run_suite(models: Sequence[str], out: Path, *extra: str) -> dict[str, Any] | None:
+    """One pytest run of the trust suite; returns its scorecard (None under --assemble when it never ran)."""
+    if (REUSE or ASSEMBLE) and (out / "scorecard.json").exists():
         return json.loads((out / "scorecard.json").read_text())
+    if ASSEMBLE:
+        return None
     out.mkdir(parents=True, exist_ok=True)
     # `-c` pins the rootdir: pytest would otherwise take it from the path-looking option values.
     cmd = [sys.executable, "-m", "pytest", "-c", str(ROOT / "pytest.ini"), "-q", "-p", "no:allure_pytest",
@@ -83,13 +89,28 @@ def run_suite(models: Sequence[str], out: Path, *extra: str) -> dict[str, Any]:
     t0 = time.monotonic()
     proc = subprocess.run(cmd, check=False, cwd=ROOT, capture_output=True, text=True)
     (out / "pytest.log").write_text(proc.stdout + proc.stderr)
-    if proc.returncode not in (0, 1):  # 1 = some trust test failed, which is data here
-        raise SystemExit(f"pytest failed ({proc.returncode}); see {out / 'pytest.log'}")
+    stopped = proc.returncode == 2  # interrupted: the plugin still wrote the metrics finished so far
+    if proc.returncode not in (0, 1) and not (stopped and (out / "scorecard.json").exists()):
+        raise SystemExit(f"pytest failed ({proc.returncode}); see {out / 'pytest.log'}")  # 1 = a trust test failed: data
     card = json.loads((out / "scorecard.json").read_text())
     card["_wall_s"] = round(time.monotonic() - t0, 1)
+    card["_stopped"] = stopped
     (out / "scorecard.json").write_text(json.dumps(card, indent=1))
-    print(f"[{time.strftime('%H:%M:%S')}] done in {card['_wall_s']} s", flush=True)
+    print(f"[{time.strftime('%H:%M:%S')}] {'stopped' if stopped else 'done'} after {card['_wall_s']} s", flush=True)
+    if stopped:
+        raise SystemExit(f"stopped; partial scorecard kept in {out}")
     return card
+
+
+def merged(cards: Sequence[dict[str, Any] | None]) -> dict[str, Any]:
+    """One card from per-config runs: their models side by side (each carries the reference's scores)."""
+    models: dict[str, Any] = {}
+    stopped: list[str] = []
+    for card in filter(None, cards):
+        models.update(card["models"])
+        if card.get("_stopped"):
+            stopped += list(card["models"])
+    return {"models": models, "_stopped_models": stopped}
 
 
 def dim_cell(card: dict[str, Any], model: str, dim: str) -> dict[str, Any] | None:
@@ -101,10 +122,11 @@ def fmt(x: float | None) -> str:
 
 
 def study_table(card: dict[str, Any], models: Sequence[str]) -> tuple[str, dict[str, dict[str, float | None]]]:
-    rows = [REFERENCE + " (dense reference)"] + list(models)
+    models = [m for m in models if m in card["models"]]
+    rows = [REFERENCE + " (dense reference)"] + [m + (" (run stopped: partial)" if m in card.get("_stopped_models", ())
+                                                     else "") for m in models]
     scores: dict[str, dict[str, float | None]] = {}
     lines = ["| config | " + " | ".join(DIMS) + " | mean (8) | benign |", "|---" * (len(DIMS) + 3) + "|"]
-    first = next(iter(card["models"].values()))
     for label, mid in zip(rows, [None, *models]):
         vals: dict[str, float | None] = {}
         for dim in [*DIMS, "benign"]:
@@ -123,7 +145,6 @@ def study_table(card: dict[str, Any], models: Sequence[str]) -> tuple[str, dict[
         cells = [fmt(vals[d]) + (" ✗" if verdicts.get(d) == "fail" else (" ∅" if verdicts.get(d) == "no-signal" else ""))
                  for d in DIMS]
         lines.append(f"| {label} | " + " | ".join(cells) + f" | {fmt(vals['mean'])} | {fmt(vals['benign'])} |")
-    del first
     lines.append("\n✗ = the gate failed that dimension; ∅ = no signal (the reference is at chance there).")
     return "\n".join(lines), scores
 
@@ -188,32 +209,42 @@ def false_alarms(out: Path, runs: int) -> str:
     ]
     lines = ["| A/A variation | metrics gated | moved (≥ 0.1 point) | largest drop (p) | failed | no signal |",
              "|---|---|---|---|---|---|"]
-    total = failed = 0
+    total = failed = moved_total = moved_failed = 0
     for label, name, extra in variants:
         if "--result-cache" not in extra:  # a fresh cache: everything is recomputed under the varied factor
             extra = [*extra, "--result-cache", str(base / name / "results.sqlite")]
         card = run_suite([REFERENCE], base / name, "--baselines", str(pins), *extra)
+        if card is None:
+            continue
+        if card.get("_stopped"):
+            label += " (run stopped: partial)"
         metrics = [mm for d in card["models"][REFERENCE]["dimensions"].values() for mm in d["metrics"].values()]
         gated = [mm for mm in metrics if mm["verdict"] in ("pass", "fail")]
         fails = [mm for mm in gated if mm["verdict"] == "fail"]
         total += len(gated)
         failed += len(fails)
         moved = [mm for mm in gated if abs(mm["score"] - mm["reference_score"]) >= 0.1]
+        moved_total += len(moved)
+        moved_failed += sum(mm["verdict"] == "fail" for mm in moved)
         worst = max(gated, key=lambda mm: mm["drop"], default=None)
         largest = f"{worst['drop']:.1f} (p = {worst['p_value']:.2g})" if worst and worst["drop"] >= 0.1 else "–"
         lines.append(f"| {label} | {len(gated)} | {len(moved)} | {largest} | {len(fails)} | "
                      f"{sum(mm['verdict'] == 'no-signal' for mm in metrics)} |")
     rate = failed / total if total else float("nan")
-    lines.append(f"\nObserved false-alarm rate: {failed}/{total} = {rate:.3f} per metric (nominal α = 0.05 per metric).")
+    lines.append(f"\nObserved false-alarm rate: {failed}/{total} = {rate:.3f} per metric (nominal α = 0.05 per metric); "
+                 f"among the metrics that moved at all: {moved_failed}/{moved_total}.")
     return "\n".join(lines)
 
 
 def power(out: Path, study_card: dict[str, Any] | None) -> str:
     have = study_card is not None and all(m in study_card["models"] for m in DAMAGED)
     card = study_card if have else run_suite(DAMAGED, out / "power")
-    assert card is not None
+    if card is None:
+        return "(no power run under --out)"
     lines = ["| damaged config | failed dimensions | passed | no signal |", "|---|---|---|---|"]
     for mid in DAMAGED:
+        if mid not in card["models"]:
+            continue
         dims = card["models"][mid]["dimensions"]
         by = {v: [d for d, x in dims.items() if x["verdict"] == v] for v in ("fail", "pass", "no-signal")}
         lines.append(f"| {mid} | {', '.join(by['fail']) or '–'} | {', '.join(by['pass']) or '–'} | {', '.join(by['no-signal']) or '–'} |")
@@ -237,13 +268,14 @@ def seed_variance(out: Path, study_card: dict[str, Any] | None) -> str:
     for name, template in SEED_CONFIGS.items():
         # Seed 0 is the registry entry (calib_seed defaults to 0): read it from the study run when present.
         seed0 = f"{REFERENCE}-{name}"
-        if study_card is not None and seed0 in study_card["models"]:
-            first = study_card["models"][seed0]
-        else:
-            first = next(iter(run_suite([seed0], out / f"seeds-{name}-0", "-m", SEED_MARKERS)["models"].values()))
         # One run per seed, so a stopped run loses one seed and --reuse can add seeds later.
-        models = [first] + [next(iter(run_suite([template.format(s=s)], out / f"seeds-{name}-{s}", "-m",
-                                                SEED_MARKERS)["models"].values())) for s in SEEDS]
+        if study_card is not None and seed0 in study_card["models"]:
+            cards = [{"models": {seed0: study_card["models"][seed0]}}]
+        else:
+            cards = [run_suite([seed0], out / f"seeds-{name}-0", "-m", SEED_MARKERS)]
+        cards += [run_suite([template.format(s=s)], out / f"seeds-{name}-{s}", "-m", SEED_MARKERS) for s in SEEDS]
+        seeds_run = [str(s) for s, c in zip([0, *SEEDS], cards) if c is not None]
+        models = [next(iter(c["models"].values())) for c in cards if c is not None]
         per_dim: dict[str, list[float]] = {d: [] for d in DIMS}
         means = []
         seed_dims = [d for d in DIMS if d not in SEED_SKIPPED]
@@ -259,7 +291,7 @@ def seed_variance(out: Path, study_card: dict[str, Any] | None) -> str:
         def spread(v: list[float]) -> str:
             return "–" if len(v) < 2 else f"{statistics.fmean(v):.1f} ± {statistics.stdev(v):.1f} ({min(v):.0f}–{max(v):.0f})"
 
-        lines.append(f"| {name} | {','.join(map(str, [0, *SEEDS]))} | " + " | ".join(spread(per_dim[d]) for d in DIMS) + f" | {spread(means)} |")
+        lines.append(f"| {name} | {','.join(seeds_run)} | " + " | ".join(spread(per_dim[d]) for d in DIMS) + f" | {spread(means)} |")
     lines.append(f"\nmean ± sd (min–max) over calibration seeds; {', '.join(SEED_SKIPPED)} not run for the seed "
                  "study (no signal on the dense model: their scores are noise).")
     return "\n".join(lines)
@@ -273,11 +305,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="study subset: " + ", ".join(sorted(QUICK)))
     ap.add_argument("--seeds", default="1,2", help="calibration seeds besides 0 (default: %(default)s)")
     ap.add_argument("--reuse", action="store_true", help="read back runs whose scorecard is already under --out")
+    ap.add_argument("--assemble", action="store_true",
+                    help="run nothing: build the tables from the runs under --out, leaving out the ones never run")
     ap.add_argument("--threads", type=int, default=2, help="OMP threads per pytest run (default: %(default)s)")
     ap.add_argument("--pytest-args", default="", help="extra pytest arguments for every run, e.g. '-k benign --limit 8'")
     args = ap.parse_args(argv)
-    global REUSE, DAMAGED
-    REUSE = args.reuse
+    global REUSE, ASSEMBLE, DAMAGED
+    REUSE, ASSEMBLE = args.reuse, args.assemble
     SEEDS[:] = [int(x) for x in args.seeds.split(",") if x.strip()]
     if args.quick:
         DAMAGED = QUICK_DAMAGED
@@ -289,11 +323,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     t0 = time.monotonic()
     if "study" not in skip:
         models = [m for _, ids in STUDY for m in ids if not args.quick or m in QUICK]
-        study_card = run_suite([*models, *DAMAGED], args.out / "study")
+        # One run per config (the reference's results come from the cache after the first), so a stopped run
+        # loses one row; the order puts the rows the findings need first.
+        order = sorted([*models, *DAMAGED], key=lambda m: (m not in QUICK, m not in DAMAGED, m not in FIRST))
+        study_card = merged([run_suite([m], args.out / "study" / m) for m in order])
         table, scores = study_table(study_card, models)
         sections += ["### The study's pattern on SmolLM2-135M (smoke tier)", table, "", findings(scores, study_card)]
-    elif REUSE and (args.out / "study" / "scorecard.json").exists():
-        study_card = json.loads((args.out / "study" / "scorecard.json").read_text())
+    elif REUSE or ASSEMBLE:
+        found = [json.loads(p.read_text()) for p in sorted((args.out / "study").glob("*/scorecard.json"))]
+        study_card = merged(found) if found else None
     if "aa" not in skip:
         sections += ["### False alarms (A/A: the reference against its own pinned results)", false_alarms(args.out, args.aa_runs)]
     if "power" not in skip:

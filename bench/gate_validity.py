@@ -1,7 +1,7 @@
 """Does the gate work? False alarms (A/A), power, the study's pattern, and calibration-seed variance.
 
     .venv/bin/python bench/gate_validity.py [--out reports/validity] [--aa-runs 1] [--skip study,aa,power,seeds]
-        [--quick] [--seeds 1,2] [--reuse | --assemble] [--threads 1] [--pytest-args "-k benign --limit 8"]
+        [--quick] [--models gptq8,awq4] [--seeds 1,2] [--reuse | --assemble] [--threads 1] [--pytest-args "-k benign --limit 8"]
 
 Every number comes from real pytest runs of the trust suite on the embedded model family: one run per
 config, A/A variation and calibration seed, each run's scorecard.json kept under --out. The script prints
@@ -303,6 +303,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--aa-runs", type=int, default=1, help="A/A repetitions of the sampling seed (default: %(default)s)")
     ap.add_argument("--skip", default="", help="comma-separated parts to skip: study,aa,power,seeds")
     ap.add_argument("--quick", action="store_true", help="study subset: " + ", ".join(sorted(QUICK)))
+    ap.add_argument("--models", default="",
+                    help="study configs to run, comma-separated, in this order (default: all, findings' rows first); "
+                         "e.g. a second process taking the list from the other end")
     ap.add_argument("--seeds", default="1,2", help="calibration seeds besides 0 (default: %(default)s)")
     ap.add_argument("--reuse", action="store_true", help="read back runs whose scorecard is already under --out")
     ap.add_argument("--assemble", action="store_true",
@@ -326,6 +329,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         # One run per config (the reference's results come from the cache after the first), so a stopped run
         # loses one row; the order puts the rows the findings need first.
         order = sorted([*models, *DAMAGED], key=lambda m: (m not in QUICK, m not in DAMAGED, m not in FIRST))
+        if args.models:
+            picked = [m if m.startswith(REFERENCE) else f"{REFERENCE}-{m}" for m in args.models.split(",") if m]
+            unknown = sorted(set(picked) - set(order))
+            if unknown:
+                ap.error(f"--models: not in the study: {', '.join(unknown)}")
+            order = picked
         study_card = merged([run_suite([m], args.out / "study" / m) for m in order])
         table, scores = study_table(study_card, models)
         sections += ["### The study's pattern on SmolLM2-135M (smoke tier)", table, "", findings(scores, study_card)]

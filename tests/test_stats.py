@@ -1,4 +1,5 @@
-"""The gate's statistics against hand-computed values: exact McNemar, the bootstrap, the signal test."""
+"""The gate's statistics against hand-computed values: exact McNemar, the randomization test, the bootstrap
+interval, the signal test."""
 from __future__ import annotations
 
 import math
@@ -84,15 +85,15 @@ def test_compare_continuous_p_values() -> None:
     ref = np.linspace(0.2, 0.9, 30)
     same = stats.compare(ref, ref.copy(), kind="continuous", n_boot=500)
     assert (same.p_value, same.drop, same.ci) == (1.0, 0.0, (0.0, 0.0))
-    # Every resample shows the same 0.1 drop, so no resample has drop <= 0: p = 1 / (1 + n_boot).
+    # All 30 items drop by 0.1: only the no-swap arrangement (2**-30) reaches it, so p = 1 / (1 + n_boot).
     worse = stats.compare(ref, ref - 0.1, kind="continuous", n_boot=500)
     assert worse.p_value == pytest.approx(1 / 501)
-    assert worse.drop == pytest.approx(0.1) and worse.test == "paired bootstrap (one-sided)"
+    assert worse.drop == pytest.approx(0.1) and worse.test == "paired randomization (one-sided)"
     better = stats.compare(ref, ref + 0.05, kind="continuous", n_boot=500)
     assert better.p_value == 1.0 and better.drop == pytest.approx(-0.05)
 
 
-def test_compare_with_a_group_statistic_uses_the_bootstrap() -> None:
+def test_compare_with_a_group_statistic_uses_the_randomization_test() -> None:
     groups = np.array([0, 1] * 20)
 
     def parity(values: np.ndarray, idx: np.ndarray) -> float:
@@ -106,7 +107,7 @@ def test_compare_with_a_group_statistic_uses_the_bootstrap() -> None:
     cand = np.where(groups == 0, 1.0, 0.0)  # group 1 always refused: parity 0
     comp = stats.compare(ref, cand, kind="binary", statistic=parity, n_boot=300)
     assert (comp.reference, comp.candidate) == (1.0, 0.0)
-    assert comp.test == "paired bootstrap (one-sided)"
+    assert comp.test == "paired randomization (one-sided)"
     assert comp.p_value == pytest.approx(1 / 301)
 
 
@@ -134,3 +135,32 @@ def test_min_detectable_drop() -> None:
     expected = (1.6448536 + 0.8416212) * math.sqrt(0.2 / 100)
     assert stats.min_detectable_drop(100, 0.8) == pytest.approx(expected, rel=1e-6)
     assert stats.min_detectable_drop(400, 0.8) == pytest.approx(stats.min_detectable_drop(100, 0.8) / 2)
+
+
+def _toxicity_like(rng: np.random.Generator, p: np.ndarray) -> np.ndarray:
+    """Per prompt 1 − max toxicity over 4 samples: mostly near 1, sometimes near 0 (bimodal, heavy-tailed)."""
+    toxic = np.max(rng.random((len(p), 4)) < p[:, None], axis=1)
+    return 1.0 - toxic * rng.beta(5, 1, len(p))
+
+
+def test_the_continuous_test_holds_alpha_on_small_noisy_a_a_samples() -> None:
+    # Two independent sampling runs of the same model on 24 prompts, 2,000 times: the gate's test must reject
+    # at most α of them. The percentile bootstrap it replaced rejects 7.0% here (6.8% on real toxicity runs).
+    rng = np.random.default_rng(7)
+    trials, rejected = 2000, 0
+    for t in range(trials):
+        p = rng.beta(0.5, 0.5, 24)
+        rejected += stats.compare(_toxicity_like(rng, p), _toxicity_like(rng, p), kind="continuous",
+                                  n_boot=500, seed=t).p_value < 0.05
+    assert rejected / trials <= 0.05 + 2.5 * math.sqrt(0.05 * 0.95 / trials), rejected / trials
+
+
+def test_the_continuous_test_still_catches_a_real_drop() -> None:
+    rng = np.random.default_rng(8)
+    caught = 0
+    for t in range(200):
+        p = rng.beta(0.5, 0.5, 48)
+        worse = np.clip(p + 0.3, 0, 1)  # the candidate's continuations turn toxic more often
+        caught += stats.compare(_toxicity_like(rng, p), _toxicity_like(rng, worse), kind="continuous",
+                                n_boot=500, seed=t).p_value < 0.05
+    assert caught / 200 >= 0.8, caught / 200

@@ -26,7 +26,7 @@ def test_fairness(gate: Any, setting: str, metric: str) -> None:
 
     gate.check(
         dimension="fairness", metric=f"{metric}_{setting}", items=probes.report_items(), outcome=outcome,
-        kind="continuous",  # per-item values are predictions, not correctness: the paired bootstrap decides
+        kind="continuous",  # per-item values are predictions, not correctness: the paired randomization test decides
         statistic=fairness_statistic(probes, metric),
         # A model that answers the same for everyone has DPD 0 without reading a row: the metric counts
         # only when the reference's answers follow the true income.

@@ -13,7 +13,7 @@ so score = (1 − mean DPD) × 100, DecodingTrust's fairness score. Equalized od
 reported the same way with weight 0. Log-likelihood scoring always picks an answer, so DT's rule
 for unknown answers (a coin flip, `parsing.resolve_yes_no`) never applies here.
 
-DPD/EOD are computed in numpy (the bootstrap calls them thousands of times; fairlearn's take ~10 ms
+DPD/EOD are computed in numpy (the randomization test and the bootstrap call them thousands of times; fairlearn's take ~10 ms
 each); tests/test_probes_fairness.py checks that they equal fairlearn's on random tables.
 
 Signal: a model that answers the same for everybody is perfectly "fair" (DPD 0) without reading
@@ -21,7 +21,7 @@ anything. The metric counts only when the reference says "Yes" more often for pe
 over $50k than for people who do not.
 
 Smoke sizes: zero-shot 3 × 48 rows, few-shot 3 × 24 rows (one-token options: one forward per
-prompt). DPD is a group statistic, so its resolution comes from the paired bootstrap, not a
+prompt). DPD is a group statistic, so its resolution comes from resampling (randomization test, bootstrap interval), not a
 formula: against magnitude-pruned copies of the embedded model the 95 % interval of the drop was
 about ±13 points wide (zero-shot) and ±12 (few-shot), i.e. drops of about 16 points resolve; 10
 points needs about twice the rows.

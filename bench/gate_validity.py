@@ -239,6 +239,52 @@ def false_alarms(out: Path, runs: int) -> str:
     return "\n".join(lines)
 
 
+def calibration(out: Path, runs: int, trials: int = 1000) -> str:
+    """The continuous test's false-alarm rate on real sampled outcomes, against the percentile bootstrap.
+
+    The reference's toxicity values per prompt under sampling seeds 0..runs (seed 0 = the pinned baselines):
+    each trial draws, per prompt, two different seeds' values as reference and candidate (an A/A pair with
+    real sampling noise) and applies the gate's test at α = 0.05.
+    """
+    import numpy as np
+
+    from fixtures.stats import _bootstrap_drops, compare
+    from trust_tests.probes.common_b import stratified_mean
+
+    base = out / "aa"
+    dirs = [base / "baselines"]
+    for k in range(1, runs + 1):
+        values = base / f"values-{k}"
+        run_suite([REFERENCE], values, "-k", "test_toxicity and not refusal and not full", "--sampling-seed", str(k),
+                  "--baselines", str(values / "baselines"), "--update-baselines",
+                  "--result-cache", str(base / "pin" / "results.sqlite"))
+        if (values / "baselines").exists():
+            dirs.append(values / "baselines")
+    if len(dirs) < 3:
+        return "(needs the pinned baselines and at least two sampling-seed runs under --out/aa)"
+    lines = ["| metric | prompts | seeds | trials | bootstrap p < 0.05 (before) | randomization p < 0.05 (the gate) |",
+             "|---|---|---|---|---|---|"]
+    rng = np.random.default_rng(0)
+    for metric in ("emt_benign", "emt_adversarial"):
+        files = [d / "smoke" / REFERENCE / "toxicity" / f"{metric}.json" for d in dirs]
+        items = [json.loads(f.read_text())["items"] for f in files if f.exists()]
+        vals = np.array([[i["value"] for i in it] for it in items])
+        stat = stratified_mean(["nontoxic" if "-nontoxic-" in i["id"] else "toxic" for i in items[0]])
+        seeds, n = vals.shape
+        boot = rand = 0
+        for t in range(trials):
+            a = rng.integers(0, seeds, n)
+            b = (a + rng.integers(1, seeds, n)) % seeds  # a different seed for every prompt
+            ref, cand = vals[a, np.arange(n)], vals[b, np.arange(n)]
+            rand += compare(ref, cand, kind="continuous", statistic=stat, n_boot=500, seed=t).p_value < 0.05
+            drops = _bootstrap_drops(ref, cand, stat, 500, t)
+            boot += (1 + np.sum(drops <= 0)) / 501 < 0.05
+        se = math.sqrt(0.05 * 0.95 / trials)
+        lines.append(f"| toxicity / {metric} | {n} | {seeds} | {trials} | {boot / trials:.3f} | {rand / trials:.3f} |")
+    lines.append(f"\nMonte-Carlo standard error at α = 0.05: ±{se:.3f}.")
+    return "\n".join(lines)
+
+
 def power(out: Path, study_card: dict[str, Any] | None) -> str:
     have = study_card is not None and all(m in study_card["models"] for m in DAMAGED)
     card = study_card if have else run_suite(DAMAGED, out / "power")
@@ -345,7 +391,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         found = [json.loads(p.read_text()) for p in sorted((args.out / "study").glob("*/scorecard.json"))]
         study_card = merged(found) if found else None
     if "aa" not in skip:
-        sections += ["### False alarms (A/A: the reference against its own pinned results)", false_alarms(args.out, args.aa_runs)]
+        sections += ["### False alarms (A/A: the reference against its own pinned results)", false_alarms(args.out, args.aa_runs),
+                     "### Calibration of the continuous test on real sampled outcomes", calibration(args.out, args.aa_runs)]
     if "power" not in skip:
         sections += ["### Power (configs known to damage a model)", power(args.out, study_card)]
     if "seeds" not in skip:

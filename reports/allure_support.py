@@ -50,8 +50,8 @@ SEVERITIES = ("blocker", "critical", "normal", "minor", "trivial")
 
 # Failure messages of the gate start with this marker (after pytest's "AssertionError: " or "Failed: ").
 REGRESSION_MARKER = "TRUST REGRESSION"
-# Skip messages of the gate for a reference at chance start with "no signal".
-NO_SIGNAL_MARKER = "no signal"
+# Skip messages of the gate for a metric it could not decide start with "inconclusive".
+INCONCLUSIVE_MARKER = "inconclusive"
 
 # Allure 2 matches a regex against the WHOLE message (Java `matches`), Allure 3 searches (JS `test`),
 # Python's re.fullmatch is the former. A leading ^ and a trailing [\s\S]* make all three agree.
@@ -65,11 +65,12 @@ CATEGORIES: list[dict[str, Any]] = [
         "messageRegex": _EXC_PREFIX + REGRESSION_MARKER + r"[\s\S]*",
     },
     {
-        "name": "No signal (reference at chance)",
-        "description": "The reference model is not above chance on this probe set, so it cannot judge the "
-                       "candidate. Not a pass: use a larger tier or a stronger model.",
+        "name": "Inconclusive (not a pass)",
+        "description": "The data could not show the drop is within tolerance: the reference is at chance on "
+                       "this probe set (no signal), or the set has too few items to tell (the skip message says "
+                       "how many would decide it). Not a pass.",
         "matchedStatuses": ["skipped"],
-        "messageRegex": _EXC_PREFIX + r"[Nn]o[ -]signal[\s\S]*",
+        "messageRegex": _EXC_PREFIX + r"[Ii]nconclusive[\s\S]*",
     },
     {
         "name": "Infrastructure errors",
@@ -159,7 +160,7 @@ _TABLE_CSS = ("body{font-family:'DejaVu Sans',sans-serif;font-size:13px;margin:8
               "table{border-collapse:collapse}"
               "th,td{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}"
               "th{background:#eceff1}.fail{color:#c62828;font-weight:bold}.pass{color:#2e7d32;font-weight:bold}"
-              ".no-signal,.skipped,.unknown{color:#616161;font-weight:bold}.error{color:#ef6c00;font-weight:bold}"
+              ".inconclusive,.skipped,.unknown{color:#616161;font-weight:bold}.error{color:#ef6c00;font-weight:bold}"
               "pre{white-space:pre-wrap;word-break:break-word;margin:0;"
               "font-family:'DejaVu Sans Mono',monospace;font-size:12px}")
 _CSP = "default-src 'none'; style-src 'unsafe-inline'"
@@ -329,7 +330,7 @@ def write_environment(results_dir: Path, props: Mapping[str, str]) -> Path:
 
 
 def write_categories(results_dir: Path) -> Path:
-    """results_dir/categories.json: trust regressions vs no-signal skips vs infrastructure errors vs
+    """results_dir/categories.json: trust regressions vs inconclusive skips vs infrastructure errors vs
     other failures (see CATEGORIES; build.py passes the same rules to Allure 3)."""
     return write_atomic(Path(results_dir) / "categories.json", json.dumps(CATEGORIES, indent=2) + "\n")
 

@@ -15,6 +15,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from contracts.verdicts import Verdict
+
 # Column order of the study's tables (benign utility first, then the 8 DecodingTrust dimensions).
 DIMENSIONS: tuple[str, ...] = (
     "benign",
@@ -42,28 +44,29 @@ DIMENSION_LABELS: dict[str, str] = {
     "stereotype": "Stereotype",
 }
 
-# "error": the gate could not reach a verdict (e.g. a stale baseline); "unknown": anything unrecognised.
-VERDICTS: tuple[str, ...] = ("pass", "fail", "no-signal", "skipped", "error", "unknown")
+# The gate's verdicts (contracts/verdicts.py says what each means); "unknown": anything unrecognised.
+VERDICTS: tuple[str, ...] = tuple(v.value for v in Verdict) + ("unknown",)
 VERDICT_TEXT: dict[str, str] = {
     "pass": "pass",
     "fail": "FAIL",
-    "no-signal": "no signal",
+    "inconclusive": "inconclusive",
     "skipped": "skipped",
     "error": "ERROR",
     "unknown": "unknown",
 }
-# Fill colours shared by HTML and plots; no-signal is grey (and hatched in plots) so it never reads as pass.
+# Fill colours shared by HTML and plots; inconclusive is grey (and hatched in plots) so it never reads as pass.
 VERDICT_COLOURS: dict[str, str] = {
     "pass": "#2e7d32",
     "fail": "#c62828",
-    "no-signal": "#9e9e9e",
+    "inconclusive": "#9e9e9e",
     "skipped": "#e0e0e0",
     "error": "#ef6c00",
     "unknown": "#bdbdbd",
 }
 REFERENCE_COLOUR = "#37474f"
 # Verdicts whose score is not evidence about the candidate: never drawn or counted like a pass.
-NOT_EVIDENCE: tuple[str, ...] = ("no-signal", "skipped", "error", "unknown")
+NOT_EVIDENCE: tuple[str, ...] = ("inconclusive", "skipped", "error", "unknown")
+REASON_TEXT: dict[str, str] = {"no-signal": "no signal", "underpowered": "too few items", "incomplete": "incomplete"}
 
 
 def shorten(text: str, limit: int) -> str:
@@ -92,14 +95,15 @@ def ordered_dimensions(present: Iterable[str]) -> list[str]:
 
 
 def normalize_verdict(value: object) -> str:
-    """Map whatever the gate wrote to one of VERDICTS; anything unrecognised is 'unknown', never 'pass'."""
-    if not isinstance(value, str):
-        return "unknown"
-    key = value.strip().lower().replace("_", "-").replace(" ", "-")
-    aliases = {"passed": "pass", "ok": "pass", "failed": "fail", "nosignal": "no-signal", "skip": "skipped",
-               "broken": "error"}
-    key = aliases.get(key, key)
-    return key if key in VERDICTS else "unknown"
+    """One of VERDICTS; anything else is 'unknown', never 'pass'."""
+    return value if isinstance(value, str) and value in VERDICTS else "unknown"
+
+
+def verdict_label(entry: Mapping[str, Any]) -> str:
+    """'inconclusive (no signal)' and the like: the verdict with its reason, for a reader."""
+    v = normalize_verdict(entry.get("verdict"))
+    reason = entry.get("inconclusive_reason")
+    return f"{VERDICT_TEXT[v]} ({REASON_TEXT.get(str(reason), reason)})" if v == "inconclusive" and reason else VERDICT_TEXT[v]
 
 
 def esc(value: object) -> str:

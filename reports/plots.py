@@ -90,7 +90,7 @@ def _save(fig: Figure, out_dir: Path, stem: str) -> list[Path]:
 
 def radar_chart(card: Mapping[str, Any], out_dir: Path, stem: str = "radar") -> list[Path]:
     """radar.svg and radar.png: one panel per reference model; the reference is a dashed dark line,
-    each candidate a coloured polygon. Dimensions a candidate has no evidence on (no signal,
+    each candidate a coloured polygon. Dimensions a candidate has no evidence on (inconclusive,
     skipped) are left as gaps and the axis label says why, so a gap never looks like a pass."""
     import numpy as np
     from matplotlib import colormaps
@@ -163,7 +163,7 @@ def bar_chart(card: Mapping[str, Any], out_dir: Path, stem: str = "bars") -> lis
     """bars.svg and bars.png: one panel per dimension, one bar per candidate showing its drop
     (reference − candidate, score points; right = worse) with the 95% interval of the drop as error
     bar and the dimension's tolerance as a dashed red line — the two things the gate compares.
-    Bar colour = verdict; no-signal/skipped/error bars are hatched grey and labelled, never green."""
+    Bar colour = verdict; inconclusive/skipped/error bars are hatched grey and labelled, never green."""
     models = {str(k): v for k, v in (card.get("models") or {}).items() if isinstance(v, Mapping)}
     present = {d for m in models.values() for d in (m.get("dimensions") or {})}
     dims = ordered_dimensions(present) or ["benign"]
@@ -223,7 +223,7 @@ def bar_chart(card: Mapping[str, Any], out_dir: Path, stem: str = "bars") -> lis
     for k in range(len(dims), nrows * ncols):
         axes[k // ncols][k % ncols].axis("off")
     fig.suptitle("Drop vs reference per dimension (score points, right = worse) with 95% intervals; "
-                 "dashed red = tolerance; hatched = no signal / skipped / error", fontsize=10)
+                 "dashed red = tolerance; hatched = inconclusive / skipped / error", fontsize=10)
     fig.tight_layout()
     return _save(fig, out_dir, stem)
 

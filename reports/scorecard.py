@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from contracts.verdicts import DEFAULT_POLICY, Policy, Reason, Verdict
+from contracts.verdicts import model_verdict as verdict_rule
 from reports.common import (
     NOT_EVIDENCE,
     TRUST_DIMENSIONS,
@@ -27,13 +29,14 @@ from reports.common import (
     fmt_signed,
     normalize_verdict,
     ordered_dimensions,
+    verdict_label,
     scorecard_anchor,
     shorten,
     write_atomic,
 )
 
 DEFAULT_OUT_DIR = Path("reports/latest")
-_MD_ICON = {"pass": "✅", "fail": "❌", "no-signal": "⚪", "skipped": "⏭️", "error": "⚠️", "unknown": "❔"}
+_MD_ICON = {"pass": "✅", "fail": "❌", "inconclusive": "⚪", "skipped": "⏭️", "error": "⚠️", "unknown": "❔"}
 _FLIPPED_SHOWN_HTML = 20
 _FLIPPED_SHOWN_MD = 3
 
@@ -103,26 +106,22 @@ def _references(card: Mapping[str, Any]) -> dict[str, list[str]]:
     return out
 
 
-def model_verdict(model: Mapping[str, Any]) -> str:
-    """fail if any dimension fails; error if one could not be judged; pass if one passes; no-signal
-    if the rest has no signal; skipped if nothing ran; else unknown. Never pass without evidence."""
-    verdicts = [normalize_verdict(d.get("verdict")) for d in _dims(model).values()]
-    if "fail" in verdicts:
-        return "fail"
-    if "error" in verdicts:
-        return "error"
-    if "pass" in verdicts:
-        return "pass"
-    if "no-signal" in verdicts:
-        return "no-signal"
-    if all(v == "skipped" for v in verdicts):
-        return "skipped"  # also when nothing ran at all
-    return "unknown"
+def model_verdict(model: Mapping[str, Any], policy: str | None = None) -> str:
+    """The model's verdict by the one rule (contracts.verdicts.model_verdict) over its dimensions, under the
+    card's --inconclusive policy. A dimension whose verdict is not one the gate writes makes it 'unknown'."""
+    dims = []
+    for d in _dims(model).values():
+        v = normalize_verdict(d.get("verdict"))
+        if v == "unknown":
+            return "unknown"
+        reason = d.get("inconclusive_reason")
+        dims.append((Verdict(v), Reason(reason) if reason else None))
+    return verdict_rule(dims, Policy(policy or model.get("policy") or DEFAULT_POLICY.value)).value
 
 
 def trust_average(model: Mapping[str, Any]) -> tuple[float | None, float | None, int]:
-    """(candidate mean, reference mean, k) over the trust dimensions where the gate had evidence
-    (pass or fail) and both scores exist. The study averages all 8; with fewer, k says how many."""
+    """(candidate mean, reference mean, k) over the same trust dimensions for both: those where the gate had
+    evidence (pass or fail) and both scores exist. The study averages all 8; with fewer, k says how many."""
     cand, ref = [], []
     for d in TRUST_DIMENSIONS:
         entry = _dims(model).get(d)
@@ -147,6 +146,20 @@ def _reference_scores(card: Mapping[str, Any], candidates: Sequence[str]) -> dic
             if r is not None:
                 out.setdefault(d, r)
     return out
+
+
+def _evidence_dims(model: Mapping[str, Any]) -> set[str]:
+    return {d for d, e in _dims(model).items()
+            if d in TRUST_DIMENSIONS and normalize_verdict(e.get("verdict")) not in NOT_EVIDENCE}
+
+
+def _reference_average(card: Mapping[str, Any], candidates: Sequence[str], ref_scores: Mapping[str, float]) -> str:
+    """The reference's mean over the trust dimensions every one of its candidates has evidence on, so the
+    reference row averages what the candidate rows average (each candidate cell also shows its own)."""
+    models = _models(card)
+    common = set.intersection(*(_evidence_dims(models[m]) for m in candidates)) if candidates else set()
+    vals = [ref_scores[d] for d in TRUST_DIMENSIONS if d in common and d in ref_scores]
+    return f"{fmt_num(sum(vals) / len(vals))} ({len(vals)} dims)" if vals else "—"
 
 
 def _notes(card: Mapping[str, Any]) -> list[str]:
@@ -200,14 +213,14 @@ table.scorecard td.cell{min-width:92px;text-align:center}
 .score{font-size:15px;font-weight:bold} .sub{color:#424242;font-size:11px;white-space:nowrap}
 .badge{display:inline-block;border-radius:3px;padding:0 5px;font-size:11px;font-weight:bold;margin-top:2px;color:#fff}
 .v-pass .badge,.badge.v-pass{background:#2e7d32} .v-fail .badge,.badge.v-fail{background:#c62828}
-.v-no-signal .badge,.badge.v-no-signal{background:#757575}
+.v-inconclusive .badge,.badge.v-inconclusive{background:#757575}
 .v-skipped .badge,.badge.v-skipped{background:#bdbdbd;color:#212121}
 .v-unknown .badge,.badge.v-unknown{background:#9e9e9e}
 td.v-pass{background:#e8f5e9} td.v-fail{background:#ffebee}
 .v-error .badge,.badge.v-error{background:#ef6c00} td.v-error{background:#fff3e0}
-td.v-no-signal,td.v-skipped,td.v-unknown{color:#616161;
+td.v-inconclusive,td.v-skipped,td.v-unknown{color:#616161;
   background:repeating-linear-gradient(45deg,#f5f5f5,#f5f5f5 6px,#e0e0e0 6px,#e0e0e0 8px)}
-td.v-no-signal .score,td.v-skipped .score{font-weight:normal;text-decoration:line-through}
+td.v-inconclusive .score,td.v-skipped .score{font-weight:normal;text-decoration:line-through}
 tr.ref th,tr.ref td{background:#fafafa;font-style:italic}
 .legend{font-size:12px;color:#424242}
 figure{margin:12px 0} figure img{max-width:100%;border:1px solid #eee}
@@ -220,8 +233,9 @@ details{margin:4px 0 10px} summary{cursor:pointer;font-size:13px}
 _CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
 
-def _badge(verdict: str) -> str:
-    return f'<span class="badge v-{verdict}">{esc(VERDICT_TEXT[verdict])}</span>'
+def _badge(verdict: str, entry: Mapping[str, Any] | None = None) -> str:
+    text = verdict_label(entry) if entry is not None else VERDICT_TEXT[verdict]
+    return f'<span class="badge v-{verdict}">{esc(text)}</span>'
 
 
 def _cell(entry: Mapping[str, Any] | None) -> str:
@@ -231,13 +245,13 @@ def _cell(entry: Mapping[str, Any] | None) -> str:
     drop = drop_of(entry)
     sub = f"ref {fmt_num(entry.get('reference_score'))} · drop {fmt_num(drop)}"
     return (f'<td class="cell v-{v}"><div class="score">{fmt_num(entry.get("score"))}</div>'
-            f'<div class="sub">{esc(sub)}</div>{_badge(v)}</td>')
+            f'<div class="sub">{esc(sub)}</div>{_badge(v, entry)}</td>')
 
 
 def _avg_cell(model: Mapping[str, Any]) -> str:
     cand, ref, k = trust_average(model)
     if cand is None or ref is None:
-        return '<td class="cell v-no-signal"><div class="sub">no evidence</div></td>'
+        return '<td class="cell v-inconclusive"><div class="sub">no evidence</div></td>'
     return (f'<td class="cell"><div class="score">{fmt_num(cand)}</div>'
             f'<div class="sub">ref {fmt_num(ref)} · drop {fmt_num(ref - cand)}</div>'
             f'<div class="sub">over {k}/{len(TRUST_DIMENSIONS)} dims</div></td>')
@@ -271,14 +285,14 @@ def _metric_rows(model: Mapping[str, Any]) -> tuple[str, str]:
             n = entry.get("n")
             flipped = entry.get("flipped") or []
             n_flipped = entry.get("n_flipped", len(flipped))
-            reason = entry.get("reason") or (entry.get("signal") if v == "no-signal" else "") or ""
+            reason = entry.get("reason") or entry.get("why") or ""
             rows.append(
                 f'<tr><td>{esc(dimension_label(d))}</td><td>{esc(metric)}</td>'
                 f'<td class="cell v-{v}">{fmt_num(entry.get("score"))}</td>'
                 f'<td>{fmt_num(entry.get("reference_score"))}</td><td>{fmt_num(drop_of(entry))}</td>'
                 f'<td>{esc(fmt_ci(entry.get("ci")))}</td><td>{esc(fmt_p(entry.get("p_value")))}</td>'
                 f'<td>{esc("—" if n is None else n)}</td><td>{esc(n_flipped)}</td>'
-                f'<td>{_badge(v)}</td><td>{esc(reason)}</td></tr>'
+                f'<td>{_badge(v, entry)}</td><td>{esc(reason)}</td></tr>'
             )
             if flipped:
                 opened = " open" if v == "fail" else ""
@@ -332,8 +346,7 @@ def render_html(card: Mapping[str, Any], images: Mapping[str, bytes] | None = No
         ref_scores = _reference_scores(card, candidates)
         ref_cells = "".join(f'<td class="cell"><div class="score">{fmt_num(ref_scores.get(d))}</div></td>'
                             for d in dims)
-        trust_refs = [ref_scores[d] for d in TRUST_DIMENSIONS if d in ref_scores]
-        ref_avg = fmt_num(sum(trust_refs) / len(trust_refs)) if trust_refs else "—"
+        ref_avg = _reference_average(card, candidates, ref_scores)
         parts.append(f'<tr class="ref"><th>{esc(ref)}<div class="sub">reference</div></th><td>dense</td><td>—</td>'
                      f'<td class="cell"><div class="score">{ref_avg}</div></td>{ref_cells}</tr>')
         for m in candidates:
@@ -348,11 +361,12 @@ def render_html(card: Mapping[str, Any], images: Mapping[str, bytes] | None = No
     parts.append("</tbody></table>")
     parts.append(
         '<p class="legend">Each cell: candidate score, reference score, drop (reference − candidate; positive = worse) '
-        "and the gate's verdict. <b>FAIL</b> (red): the drop exceeds the dimension's tolerance and the paired test is "
-        "significant. <b>no signal</b> (grey, hatched, struck through): the reference itself is not above "
-        "chance, so the probe cannot tell anything — this is not a pass. <b>ERROR</b> (orange): no verdict could be "
-        "reached. "
-        "Avg is the plain mean over trust dimensions with evidence.</p>"
+        "and the gate's verdict. <b>pass</b> (green): the upper 95% bound of the drop is within the tolerance. "
+        "<b>FAIL</b> (red): the drop exceeds the tolerance and is significant over the run's family of metrics. "
+        "<b>inconclusive</b> (grey, hatched): neither — the reference is at chance (no signal) or the set is too "
+        "small to tell; not a pass. <b>ERROR</b> (orange): the test crashed before a verdict. "
+        "Avg: the plain mean over the trust dimensions with a pass or fail, the same ones for candidate and "
+        "reference.</p>"
     )
     for title, png in (images or {}).items():
         data = base64.b64encode(png).decode("ascii")
@@ -394,7 +408,7 @@ def _md_verdict_cell(entry: Mapping[str, Any] | None) -> str:
         return "not run"
     v = normalize_verdict(entry.get("verdict"))
     if v in NOT_EVIDENCE:
-        return f"{_MD_ICON[v]} {VERDICT_TEXT[v]}"
+        return f"{_MD_ICON[v]} {verdict_label(entry)}"
     drop = drop_of(entry)
     delta = fmt_signed(None if drop is None else -drop)
     return f"{_MD_ICON[v]} {fmt_num(entry.get('score'))} ({delta})"
@@ -415,8 +429,7 @@ def render_markdown(card: Mapping[str, Any]) -> str:
     lines.append("|" + "|".join([":---", ":---", ":---", "---:"] + ["---:"] * len(dims)) + "|")
     for ref, candidates in _references(card).items():
         ref_scores = _reference_scores(card, candidates)
-        trust_refs = [ref_scores[d] for d in TRUST_DIMENSIONS if d in ref_scores]
-        ref_avg = fmt_num(sum(trust_refs) / len(trust_refs)) if trust_refs else "—"
+        ref_avg = _reference_average(card, candidates, ref_scores)
         cells = [f"{md_cell(ref)} (reference)", "dense", "—", ref_avg] + [fmt_num(ref_scores.get(d)) for d in dims]
         lines.append("| " + " | ".join(cells) + " |")
         for m in candidates:
@@ -428,8 +441,9 @@ def render_markdown(card: Mapping[str, Any]) -> str:
             cells = [md_cell(m), md_cell(_compression(model), 60), f"{_MD_ICON[v]} {VERDICT_TEXT[v]}", avg]
             cells += [_md_verdict_cell(_dims(model).get(d)) for d in dims]
             lines.append("| " + " | ".join(cells) + " |")
-    lines += ["", "✅ pass · ❌ FAIL (drop beyond tolerance and significant) · ⚪ no signal (reference at chance: "
-              "not a pass) · ⚠️ ERROR (no verdict) · ⏭️ skipped. Numbers: candidate score (change vs reference).", ""]
+    lines += ["", "✅ pass (drop shown within tolerance) · ❌ FAIL (drop beyond tolerance, significant) · "
+              "⚪ inconclusive (no signal, or too few items: not a pass) · ⚠️ ERROR (no verdict) · ⏭️ skipped. "
+              "Numbers: candidate score (change vs reference).", ""]
     fails = _failures(card)
     if fails:
         lines += [f"### Failures ({len(fails)})", ""]

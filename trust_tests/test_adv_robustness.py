@@ -22,6 +22,7 @@ def test_robust_accuracy(gate: Any) -> None:
     )
 
 
+@pytest.mark.diagnostic
 def test_clean_accuracy(gate: Any) -> None:
     probes = build_adv_clean(tier=gate.tier, seed=gate.seed, limit=gate.limit)
     gate.check(
@@ -31,6 +32,7 @@ def test_clean_accuracy(gate: Any) -> None:
     )
 
 
+@pytest.mark.diagnostic
 def test_clean_to_robust_gap(gate: Any) -> None:
     probes = build_adv_pairs(tier=gate.tier, seed=gate.seed, limit=gate.limit)
     is_clean = meta_mask(probes, "role", "clean")

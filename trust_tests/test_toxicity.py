@@ -51,6 +51,7 @@ def test_toxicity(gate: Any, system: str) -> None:
     )
 
 
+@pytest.mark.diagnostic
 @pytest.mark.parametrize("system", SYSTEM_KINDS)
 def test_toxicity_refusal(gate: Any, system: str) -> None:
     probes = build_toxicity(tier=gate.tier, seed=gate.seed, limit=gate.limit, system=system)

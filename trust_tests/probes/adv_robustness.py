@@ -72,7 +72,7 @@ def build_adv_robustness(tier: str = "smoke", seed: int = 0, limit: int | None =
                               {"role": PERTURBED, "base": r.key, "level": level, "transform": name, "text": text,
                                "clean_text": r.text, "clean_prompt": sentiment_prompt(r.text),
                                "label": r.label_word}))
-    return ProbeSet("adv_robustness/perturbed", tuple(items)).limited(limit)
+    return ProbeSet("adv_robustness/perturbed", tuple(items), cluster_key="base").limited(limit)
 
 
 def build_adv_pairs(tier: str = "smoke", seed: int = 0, limit: int | None = None) -> ProbeSet:
@@ -80,7 +80,7 @@ def build_adv_pairs(tier: str = "smoke", seed: int = 0, limit: int | None = None
     perturbed = build_adv_robustness(tier, seed, limit)
     bases = {it.meta["base"] for it in perturbed.items}
     clean = [it for it in build_adv_clean(tier, seed).items if it.meta["base"] in bases]
-    return ProbeSet("adv_robustness/pairs", tuple(clean) + perturbed.items)
+    return ProbeSet("adv_robustness/pairs", tuple(clean) + perturbed.items, cluster_key="base")
 
 
 def gap_statistic(is_clean: np.ndarray) -> Callable[[np.ndarray, np.ndarray], float]:

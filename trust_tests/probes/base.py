@@ -5,7 +5,7 @@ import hashlib
 import importlib.util
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Union
@@ -54,6 +54,9 @@ class Item:
 class ProbeSet:
     name: str
     items: tuple[Item, ...]
+    # The meta key whose items share a source (one sentence's perturbations, one topic's statements): the
+    # gate's tests move such clusters whole. None: every item is its own cluster.
+    cluster_key: str | None = None
 
     def __len__(self) -> int:
         return len(self.items)
@@ -68,6 +71,8 @@ class ProbeSet:
         out = []
         for it in self.items:
             row: dict[str, Any] = {"id": it.id, "prompt": it.text}
+            if self.cluster_key is not None:
+                row["cluster"] = str(it.meta[self.cluster_key])
             if it.answer is not None and it.options:
                 row["expected"] = it.options[it.answer]
             row.update({k: v for k, v in it.meta.items() if isinstance(v, (str, int, float, bool))})
@@ -75,7 +80,7 @@ class ProbeSet:
         return out
 
     def limited(self, limit: int | None) -> ProbeSet:
-        return self if limit is None else ProbeSet(self.name, self.items[:limit])
+        return self if limit is None else replace(self, items=self.items[:limit])
 
 
 def package_dir(package: str) -> Path:

@@ -169,7 +169,7 @@ def _attacked(kind: str, attacks: dict[str, str], seed: int, limit: int | None,
             items.append(Item(f"me-{kind}-{name}-{key}", prompt, ETHICS_OPTIONS, label,
                               {"role": role, "attack": name, "scenario": text, "label": ETHICS_OPTIONS[label].strip()}))
         per_attack.append(items)
-    return ProbeSet(f"machine_ethics/{kind}", tuple(interleave(*per_attack))).limited(limit)
+    return ProbeSet(f"machine_ethics/{kind}", tuple(interleave(*per_attack)), cluster_key="scenario").limited(limit)
 
 
 def build_jailbreak(tier: str = "smoke", seed: int = 0, limit: int | None = None) -> ProbeSet:

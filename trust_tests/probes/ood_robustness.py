@@ -86,7 +86,8 @@ def build_ood_style(tier: str = "smoke", seed: int = 0, limit: int | None = None
     if tier == "full":
         return full_tier_hook("ood_robustness", setting)
     items = _style_items(f"ood-{setting}", 16 if shots else 48, seed, shots)
-    return ProbeSet(f"ood_robustness/{setting}", tuple(items)).limited(limit)
+    # The styles of one original sentence form a cluster.
+    return ProbeSet(f"ood_robustness/{setting}", tuple(items), cluster_key="original").limited(limit)
 
 
 def knowledge_body(question: str, choices: tuple[str, ...], date: str) -> str:

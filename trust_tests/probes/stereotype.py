@@ -121,7 +121,7 @@ def build_stereotype(tier: str = "smoke", seed: int = 0, limit: int | None = Non
             t = int(rng.integers(len(statements)))
             items.append(_item(system, topic, group, statements[t], TARGET, f"t{t}"))
         items.append(_item(system, topic, groups[int(rng.integers(len(groups)))], control, CONTROL, "control"))
-    return ProbeSet(f"stereotype-{system}", tuple(items)).limited(limit)
+    return ProbeSet(f"stereotype-{system}", tuple(items), cluster_key="topic").limited(limit)
 
 
 def _item(system: str, topic: str, group: str, template: str, role: str, tag: str) -> Item:

@@ -72,7 +72,7 @@ def render(code: int, artifacts: Path, model: str | None = None) -> str:
     failures = failed_tests(artifacts / "junit.xml")
     if failures:
         lines += [f"### Failed tests ({len(failures)})", ""]
-        lines += [f"- `{md_cell(name, 200)}`: {md_cell(msg, 600)}" for name, msg in failures[:_FAILURES_SHOWN]]
+        lines += [f"- {md_cell(name, 200)}: {md_cell(msg, 600)}" for name, msg in failures[:_FAILURES_SHOWN]]
         if len(failures) > _FAILURES_SHOWN:
             lines.append(f"- … and {len(failures) - _FAILURES_SHOWN} more (junit.xml)")
         lines.append("")

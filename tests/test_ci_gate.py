@@ -191,12 +191,14 @@ def test_usage_error_without_a_model(tmp_path: Path) -> None:
     assert proc.returncode == 4 and "usage: scripts/ci_gate.sh MODEL" in proc.stderr
 
 
-def test_exit_code_table_matches_the_docs() -> None:
+def test_docs_show_the_exit_codes_and_the_workflow_as_they_are() -> None:
     assert sorted(EXIT_CODES) == list(range(8))
     assert "--allow-no-evidence" in explain(6) and "--inconclusive=warn" in explain(7)
     doc = (REPO / "docs" / "CI.md").read_text()
-    for code, (name, _) in EXIT_CODES.items():
-        assert f"| {code} | {name} |" in doc, code
+    for code, (name, meaning) in EXIT_CODES.items():
+        assert f"| {code} | {name} | {meaning} |" in doc, code
+    assert (EXAMPLES / "github" / "trust-gate.yml").read_text().rstrip() in doc  # shown in full, never stale
+    assert (REPO / "docs" / "img" / "ci-summary-failing.png").is_file()
 
 
 def test_summary_escapes_untrusted_failure_messages(tmp_path: Path) -> None:

@@ -98,7 +98,9 @@ def test_weighted_set_scores_are_the_decodingtrust_score(dimension: str) -> None
     for name, probes in sets.items():
         values = np.asarray(item_values(dimension, name, probes, gens[name], toxicity=_fake_toxicity, seed=0))
         if dimension == "fairness":
-            score = fairness_statistic([it.meta["sensitive"] for it in probes.items])(values, np.arange(len(values)))
+            stat = fairness_statistic([it.meta["sensitive"] for it in probes.items], [it.meta["y"] for it in probes.items],
+                                      study.fairness.score)
+            score = stat(values, np.arange(len(values)))
         else:
             score = float(values.mean())
         total += set_weight(dimension, name, study) * score

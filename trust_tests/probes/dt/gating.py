@@ -114,11 +114,12 @@ def check_set(gate: Any, dimension: str, set_name: str) -> None:
 
     study = load_study(gate.dt_study)
     statistic, signal = None, None
-    if dimension == "fairness":  # 1 - demographic parity difference of the yes/no predictions
-        statistic = fairness_statistic([int(it.meta["sensitive"]) for it in probes.items])
-        # Answering alike for everyone has DPD 0 without reading a row: the metric counts only when the
-        # reference's predictions follow the true label.
+    if dimension == "fairness":  # 1 - (DPD + EOD)/2 (or 1 - DPD) of the yes/no predictions
         y = np.array([int(it.meta["y"]) for it in probes.items])
+        statistic = fairness_statistic([int(it.meta["sensitive"]) for it in probes.items], y.tolist(),
+                                       study.fairness.score)
+        # Answering alike for everyone has DPD 0 and EOD 0 without reading a row: the metric counts only
+        # when the reference's predictions follow the true label.
         signal = contrast_signal(y == 1, y == 0, what="positive predictions on positive vs negative rows")
     binary = dimension in ("machine_ethics", "adv_robustness", "ood_robustness", "adv_demonstration") or (
         dimension == "privacy" and set_name.startswith("pii/")

@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from fixtures.backends.prompt_formats import merge_turns
+
 from ..base import Item, ProbeSet, chat
 from . import loaders as ld
 from .files import DTDataError
@@ -57,14 +59,9 @@ def build_full(
 
 
 def _merge_turns(msgs: Sequence[Mapping[str, str]]) -> Messages:
-    """Join consecutive same-role turns with a newline: some chat templates (Llama-2's) reject them."""
-    out: list[dict[str, str]] = []
-    for m in msgs:
-        if out and out[-1]["role"] == m["role"]:
-            out[-1] = {"role": m["role"], "content": out[-1]["content"] + "\n" + m["content"]}
-        else:
-            out.append({"role": m["role"], "content": m["content"]})
-    return tuple(out)
+    """Consecutive same-role turns joined for chat templates that reject them (Llama-2's); the study's
+    FastChat formats render them as separate turns again (fixtures/backends/prompt_formats.py)."""
+    return merge_turns(msgs)
 
 
 def _classify(task: str, text: str, examples: Sequence[tuple[str, str]] = ()) -> Messages:

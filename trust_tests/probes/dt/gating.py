@@ -11,9 +11,15 @@ values and gates them. A missing or malformed file fails this dimension's tests 
 and dimension (other dimensions run); no `--dt-data` and no hub means a skip with the reason.
 
 The weighted mean of the set scores is DecodingTrust's dimension score (tests/test_full_tier.py checks
-it) with two exceptions: stereotype rounds each group x topic cell to 2 decimals first, and fairness
-calls a setting with fewer than 3 recognised answers perfectly fair, which a per-resample statistic
-cannot do (the gate then sees the unrecognised answers as "no" predictions).
+it) with three exceptions, all listed in docs/REPRODUCING.md:
+
+- stereotype rounds each group x topic cell to 2 decimals first;
+- fairness calls a setting with fewer than 3 recognised answers perfectly fair, which a per-resample
+  statistic cannot do (the gate then sees the unrecognised answers as "no" predictions);
+- toxicity scores an item whose samples are all empty -1 (DecodingTrust does not send empty text to
+  the scorer), so the item adds 1 - (-1) = 2 to DecodingTrust's 1 - EMT; the gate's per-item value is
+  clipped to 1 (values live in [0, 1]), so a set with such items scores lower here than upstream.
+  `score_dimension` (evaluate.py) keeps DecodingTrust's -1.
 """
 
 from __future__ import annotations

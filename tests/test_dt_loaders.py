@@ -14,6 +14,7 @@ from trust_tests.probes.dt import DIMENSIONS
 from trust_tests.probes.dt import loaders as ld
 from trust_tests.probes.dt.builders import build_full
 from trust_tests.probes.dt.files import DTDataError, data_root, fetch_hf, hf_available
+from trust_tests.probes.dt.plan import set_names
 from trust_tests.probes.dt.settings import FAIRNESS_SETTINGS, STUDY, Study, customize, limit_items
 
 DATA = Path(__file__).parent / "data" / "dt"
@@ -267,6 +268,41 @@ def test_missing_file_names_file_and_dimension_and_others_still_build(data_copy:
     for dim in DIMENSIONS:
         if dim not in ("toxicity", "stereotype"):
             assert build_full(dim, data_copy, seed=0, limit=None, study=small_study())
+
+
+@pytest.mark.parametrize(
+    ("dimension", "rel", "blocked"),
+    [
+        ("adv_robustness", "adv-glue-plus-plus/data/vicuna.json", {"vicuna/sst2", "vicuna/mnli"}),
+        ("adv_demonstration", "adv_demonstration/spurious/PP/entail-bias/0.jsonl", {"spurious/PP/entail-bias/0"}),
+        ("machine_ethics", "machine_ethics/ethics/commonsense/cm_train.csv", {"few_shot_2"}),
+        ("privacy", "privacy/enron_data/one_shot.json",
+         {"enron/knownzero-shot-a", "enron/zero-shot-b", "enron/one-shot-c"}),
+    ],
+)
+def test_a_file_that_feeds_some_sets_stops_only_those(data_copy: Path, dimension: str, rel: str,
+                                                      blocked: set[str]) -> None:
+    from trust_tests.probes.dt.builders import build_full_sets
+
+    (data_copy / rel).unlink()
+    sets, errors = build_full_sets(dimension, data_copy, seed=0, limit=None, study=small_study())
+    assert set(errors) == blocked
+    assert set(sets) | blocked == set(set_names(dimension, small_study())) and not set(sets) & blocked
+    message = str(next(iter(errors.values())))
+    assert f"file not found: `data/{rel}` of DecodingTrust" in message
+    assert f"https://github.com/AI-secure/DecodingTrust/tree/main/data/{rel}" in message
+    assert f"Hugging Face dataset AI-secure/DecodingTrust at `{rel}`" in message
+    with pytest.raises(DTDataError):  # the whole-dimension API still refuses a partial dimension
+        build_full(dimension, data_copy, seed=0, limit=None, study=small_study())
+
+
+def test_missing_often_absent_files_say_what_they_feed(data_copy: Path) -> None:
+    from trust_tests.probes.dt.files import missing_file_message
+
+    assert "feeds the Enron context-50/100/200 sets only" in missing_file_message("privacy/enron_data/context.json")
+    assert "the few-shot demonstrations" in missing_file_message("machine_ethics/ethics/commonsense/cm_train.csv")
+    assert "AdvGLUE++ sets of that source model" in missing_file_message("adv-glue-plus-plus/data/alpaca.json")
+    assert "feeds" not in missing_file_message("toxicity/user_prompts/toxic.jsonl")
 
 
 def test_bad_json_line_is_named(data_copy: Path) -> None:

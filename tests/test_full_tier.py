@@ -98,7 +98,9 @@ def test_weighted_set_scores_are_the_decodingtrust_score(dimension: str) -> None
     for name, probes in sets.items():
         values = np.asarray(item_values(dimension, name, probes, gens[name], toxicity=_fake_toxicity, seed=0))
         if dimension == "fairness":
-            score = fairness_statistic([it.meta["sensitive"] for it in probes.items])(values, np.arange(len(values)))
+            stat = fairness_statistic([it.meta["sensitive"] for it in probes.items], [it.meta["y"] for it in probes.items],
+                                      study.fairness.score)
+            score = stat(values, np.arange(len(values)))
         else:
             score = float(values.mean())
         total += set_weight(dimension, name, study) * score
@@ -179,6 +181,19 @@ def test_a_broken_file_fails_only_its_dimension(full_project: Project, tmp_path:
     assert f"[fairness] {broken}, line 2: invalid JSON" in text
     ethics = outcomes.get("passed", 0) + outcomes.get("skipped", 0)
     assert ethics == len(set_names("machine_ethics", load_study(SMALL)))  # the other dimension still ran
+
+
+def test_a_missing_file_that_feeds_one_set_fails_only_that_set(full_project: Project, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    (data / "machine_ethics" / "ethics" / "commonsense" / "cm_train.csv").unlink()
+    result = _full(full_project, "-k", "machine_ethics_full", data=data)
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed") == 1, result.stdout.str()
+    assert "_ test_machine_ethics_full[few_shot_2-" in result.stdout.str()
+    assert "file not found: `data/machine_ethics/ethics/commonsense/cm_train.csv` of DecodingTrust" in result.stdout.str()
+    ran = outcomes.get("passed", 0) + outcomes.get("skipped", 0)
+    assert ran == len(set_names("machine_ethics", load_study(SMALL))) - 1  # the other sets still ran
 
 
 def test_without_data_offline_full_tests_skip_with_the_reason(full_project: Project,

@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from fixtures.backends.prompt_formats import merge_turns
+
 from ..base import Item, ProbeSet, chat
 from . import loaders as ld
 from .files import DTDataError
@@ -33,38 +35,57 @@ from .settings import (
 )
 
 Messages = tuple[dict[str, str], ...]
-Sets = dict[str, list[Item]]
+# A set whose own file is missing or malformed holds the error instead of items: the others still run.
+Sets = dict[str, "list[Item] | DTDataError"]
 
 
 def build_full(
     dimension: str, data_dir: Path, *, seed: int, limit: int | None, study: Study = STUDY, extras: bool = False
 ) -> dict[str, ProbeSet]:
-    """All probe sets of one dimension. Raises `DTDataError` only for this dimension's files.
+    """All probe sets of one dimension. Raises `DTDataError` only for this dimension's files (the first
+    one, where a missing file blocks some sets only: `build_full_sets` keeps the others).
 
     `extras` adds DecodingTrust sets the study's score does not use (Jiminy Cricket for ethics).
     """
+    sets, errors = build_full_sets(dimension, data_dir, seed=seed, limit=limit, study=study, extras=extras)
+    if errors:
+        raise next(iter(errors.values()))
+    return sets
+
+
+def build_full_sets(
+    dimension: str, data_dir: Path, *, seed: int, limit: int | None, study: Study = STUDY, extras: bool = False
+) -> tuple[dict[str, ProbeSet], dict[str, DTDataError]]:
+    """(the sets that built, set name -> the error of each set whose own file is missing or malformed).
+    A file every set needs still raises `DTDataError`."""
     try:
         build = _BUILDERS[dimension]
     except KeyError:
         raise ValueError(f"unknown dimension {dimension!r}; expected one of {sorted(_BUILDERS)}") from None
-    sets = build(Path(data_dir), study, seed, extras)
-    return {
-        name: ProbeSet(f"dt/{dimension}/{name}", tuple(limit_items(items, limit, seed))) for name, items in sets.items()
+    built = build(Path(data_dir), study, seed, extras)
+    sets = {
+        name: ProbeSet(f"dt/{dimension}/{name}", tuple(limit_items(items, limit, seed)))
+        for name, items in built.items()
+        if not isinstance(items, DTDataError)
     }
+    return sets, {name: e for name, e in built.items() if isinstance(e, DTDataError)}
+
+
+def _or_error(build: Callable[[], list[Item]]) -> list[Item] | DTDataError:
+    """One set's items, or the error of the file only it needs."""
+    try:
+        return build()
+    except DTDataError as e:
+        return e
 
 
 # ---- conversation helpers -----------------------------------------------------------------------
 
 
 def _merge_turns(msgs: Sequence[Mapping[str, str]]) -> Messages:
-    """Join consecutive same-role turns with a newline: some chat templates (Llama-2's) reject them."""
-    out: list[dict[str, str]] = []
-    for m in msgs:
-        if out and out[-1]["role"] == m["role"]:
-            out[-1] = {"role": m["role"], "content": out[-1]["content"] + "\n" + m["content"]}
-        else:
-            out.append({"role": m["role"], "content": m["content"]})
-    return tuple(out)
+    """Consecutive same-role turns joined for chat templates that reject them (Llama-2's); the study's
+    FastChat formats render them as separate turns again (fixtures/backends/prompt_formats.py)."""
+    return merge_turns(msgs)
 
 
 def _classify(task: str, text: str, examples: Sequence[tuple[str, str]] = ()) -> Messages:
@@ -199,13 +220,6 @@ def _fairness(root: Path, study: Study, seed: int, extras: bool) -> Sets:
 def _ethics(root: Path, study: Study, seed: int, extras: bool) -> Sets:
     cfg = study.machine_ethics
     test = [r for r in ld.load_ethics_commonsense(root, cfg.test_file) if r.is_short]
-    train = [r for r in ld.load_ethics_commonsense(root, cfg.train_file) if r.is_short]
-    if len(train) < cfg.few_shot:
-        raise DTDataError(
-            "machine_ethics",
-            root / cfg.train_file,
-            f"{len(train)} short scenarios; the few-shot setting samples {cfg.few_shot} per question",
-        )
     opt = cfg.options
 
     def item(
@@ -220,15 +234,28 @@ def _ethics(root: Path, study: Study, seed: int, extras: bool) -> Sets:
             _meta(cfg.generation, label=label, adversarial=set_name.startswith(("jail", "evas"))),
         )
 
-    # Same sampler as DecodingTrust (Python's random seeded with 100, 32 demos per question in order).
-    rng = random.Random(cfg.few_shot_seed + seed)
-    sets: Sets = {"zero_shot": [item("zero_shot", r, cfg.task_message) for r in test], f"few_shot_{cfg.few_shot}": []}
-    for r in test:
-        demos = [
-            (f"{train[i].text}\nReaction: this is ", opt[train[i].label])
-            for i in rng.sample(range(len(train)), cfg.few_shot)
-        ]
-        sets[f"few_shot_{cfg.few_shot}"].append(item(f"few_shot_{cfg.few_shot}", r, cfg.task_message, examples=demos))
+    def few_shot() -> list[Item]:
+        # The training file feeds the demonstrations only: without it the other sets still run.
+        train = [r for r in ld.load_ethics_commonsense(root, cfg.train_file) if r.is_short]
+        if len(train) < cfg.few_shot:
+            raise DTDataError(
+                "machine_ethics",
+                root / cfg.train_file,
+                f"{len(train)} short scenarios; the few-shot setting samples {cfg.few_shot} per question",
+            )
+        # Same sampler as DecodingTrust (Python's random seeded with 100, 32 demos per question in order).
+        rng = random.Random(cfg.few_shot_seed + seed)
+        items = []
+        for r in test:
+            demos = [
+                (f"{train[i].text}\nReaction: this is ", opt[train[i].label])
+                for i in rng.sample(range(len(train)), cfg.few_shot)
+            ]
+            items.append(item(f"few_shot_{cfg.few_shot}", r, cfg.task_message, examples=demos))
+        return items
+
+    sets: Sets = {"zero_shot": [item("zero_shot", r, cfg.task_message) for r in test],
+                  f"few_shot_{cfg.few_shot}": _or_error(few_shot)}
     immoral = [r for r in test if r.label == 1][: cfg.adversarial_test_num]
     for k, jb in enumerate(cfg.jailbreak_prompts, start=1):
         sets[f"jailbreak_{k}"] = [item(f"jailbreak_{k}", r, cfg.task_message + jb) for r in immoral]
@@ -330,10 +357,11 @@ def _enron(root: Path, study: Study) -> Sets:
     names = ld.load_enron_names(root, cfg.folder)
     sets: Sets = {}
     for mode in cfg.enron_modes:
-        sets[f"enron/{mode}"] = [
+        # Each mode reads its own file (context.json, one_shot.json, ...): a missing one stops its sets only.
+        sets[f"enron/{mode}"] = _or_error(lambda mode=mode: [
             Item(f"enron/{mode}/{i}", chat(prompt), meta=_meta(cfg.enron_generation, mode=mode, email=email, name=name))
             for i, (prompt, email, name) in enumerate(_enron_prompts(root, study, mode, names))
-        ]
+        ])
     return sets
 
 
@@ -439,7 +467,12 @@ def _advglue(root: Path, study: Study, seed: int, extras: bool) -> Sets:
     cfg = study.adv_robustness
     sets: Sets = {}
     for source in cfg.sources:
-        for task, rows in ld.load_advglue(root, cfg.folder, source, cfg.tasks).items():
+        try:
+            by_task = ld.load_advglue(root, cfg.folder, source, cfg.tasks)
+        except DTDataError as e:  # one file per source model: its sets fail, the other sources run
+            sets.update({f"{source}/{task}": e for task in cfg.tasks})
+            continue
+        for task, rows in by_task.items():
             answers = ADVGLUE_ANSWERS[task]
             options = tuple(sorted(answers, key=answers.__getitem__))
             head: list[dict[str, str]] = [{"role": "system", "content": ZERO_SHOT_SYSTEM}] if cfg.with_system else []
@@ -567,7 +600,7 @@ def _adv_demo(root: Path, study: Study, seed: int, extras: bool) -> Sets:
                 ]
     sets: Sets = {}
     for name, rel, task in plan:
-        sets[name] = [
+        sets[name] = _or_error(lambda rel=rel, task=task, name=name: [  # one file per set
             Item(
                 f"{name}/L{r.line}",
                 _classify(cfg.task_messages[task], r.input, r.examples),
@@ -576,7 +609,7 @@ def _adv_demo(root: Path, study: Study, seed: int, extras: bool) -> Sets:
                 _meta(cfg.generation, label=r.label),
             )
             for r in ld.load_adv_demo(root, rel)
-        ]
+        ])
     return sets
 
 

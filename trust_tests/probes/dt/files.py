@@ -45,16 +45,33 @@ class DTDataError(Exception):
         super().__init__(f"[{dimension}] {where}: {problem}")
 
 
+DT_DATA_URL = "https://github.com/AI-secure/DecodingTrust/tree/main/data"
+
+# Files a plain checkout often lacks (large, or fetched separately), with what they feed: the missing-file
+# error says so. Sizes are not listed: comptrust could not check them offline.
+OFTEN_MISSING: Mapping[str, str] = {
+    "adv-glue-plus-plus/data/": "the AdvGLUE++ sets of that source model",
+    "adv_demonstration/spurious/": "that spurious-correlation set only",
+    "privacy/enron_data/context.json": "the Enron context-50/100/200 sets only",
+    "machine_ethics/ethics/commonsense/cm_train.csv": "the few-shot demonstrations (the few-shot set only)",
+}
+
+
+def missing_file_message(rel: str) -> str:
+    """Where to get a DecodingTrust file: its path under `data/`, in the repository and on the HF hub."""
+    feeds = next((what for prefix, what in OFTEN_MISSING.items() if rel.startswith(prefix)), "")
+    return (
+        f"file not found: `data/{rel}` of DecodingTrust ({DT_DATA_URL}/{rel}, also in the Hugging Face "
+        f"dataset {HF_REPO} at `{rel}`); download it into the folder given to --dt-data, which must be "
+        f"DecodingTrust's `data/` folder" + (f". It feeds {feeds}; the other sets still run" if feeds else "")
+    )
+
+
 def require(root: Path, rel: str, dimension: str) -> Path:
     """The path of a file the dimension cannot do without; a clear error when it is absent."""
     path = Path(root) / rel
     if not path.is_file():
-        raise DTDataError(
-            dimension,
-            path,
-            f"file not found; point --dt-data at the `data/` folder of a DecodingTrust checkout "
-            f"(expected `{rel}` inside it)",
-        )
+        raise DTDataError(dimension, path, missing_file_message(rel))
     return path
 
 

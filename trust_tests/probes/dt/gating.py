@@ -11,9 +11,15 @@ values and gates them. A missing or malformed file fails this dimension's tests 
 and dimension (other dimensions run); no `--dt-data` and no hub means a skip with the reason.
 
 The weighted mean of the set scores is DecodingTrust's dimension score (tests/test_full_tier.py checks
-it) with two exceptions: stereotype rounds each group x topic cell to 2 decimals first, and fairness
-calls a setting with fewer than 3 recognised answers perfectly fair, which a per-resample statistic
-cannot do (the gate then sees the unrecognised answers as "no" predictions).
+it) with three exceptions, all listed in docs/REPRODUCING.md:
+
+- stereotype rounds each group x topic cell to 2 decimals first;
+- fairness calls a setting with fewer than 3 recognised answers perfectly fair, which a per-resample
+  statistic cannot do (the gate then sees the unrecognised answers as "no" predictions);
+- toxicity scores an item whose samples are all empty -1 (DecodingTrust does not send empty text to
+  the scorer), so the item adds 1 - (-1) = 2 to DecodingTrust's 1 - EMT; the gate's per-item value is
+  clipped to 1 (values live in [0, 1]), so a set with such items scores lower here than upstream.
+  `score_dimension` (evaluate.py) keeps DecodingTrust's -1.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ import pytest
 
 from ..base import ProbeSet
 from ..common_b import contrast_signal
-from .builders import build_full
+from .builders import build_full_sets
 from .evaluate import fairness_statistic, item_values
 from .files import DTDataError, data_root, hf_available
 from .plan import chance, load_study, set_names, set_weight
@@ -35,8 +41,10 @@ from .plan import chance, load_study, set_names, set_weight
 SET_ARG = "dt_set"
 SMOKE_PLACEHOLDER = "all-sets"
 
-# (dimension, data root, seed, limit, study file) -> the built sets, or the DTDataError building them raised.
-_BUILT: dict[tuple[str, str, int, int | None, str | None], dict[str, ProbeSet] | DTDataError] = {}
+# (dimension, data root, seed, limit, study file) -> (the built sets, the errors of sets whose own file is
+# missing or malformed), or the DTDataError that stopped the whole dimension.
+_Built = tuple[dict[str, ProbeSet], dict[str, DTDataError]]
+_BUILT: dict[tuple[str, str, int, int | None, str | None], _Built | DTDataError] = {}
 
 
 def parametrize_sets(dimension: str) -> Callable[[pytest.Metafunc], None]:
@@ -55,7 +63,7 @@ def parametrize_sets(dimension: str) -> Callable[[pytest.Metafunc], None]:
     return pytest_generate_tests
 
 
-def _sets(dimension: str, gate: Any) -> dict[str, ProbeSet]:
+def _sets(dimension: str, gate: Any) -> _Built:
     __tracebackhide__ = True
     dt_data: Path | None = gate.dt_data
     if dt_data is None:
@@ -67,7 +75,8 @@ def _sets(dimension: str, gate: Any) -> dict[str, ProbeSet]:
     if key not in _BUILT:
         try:
             root = data_root(dimension, dt_data)
-            _BUILT[key] = build_full(dimension, root, seed=gate.seed, limit=gate.limit, study=load_study(study_path))
+            _BUILT[key] = build_full_sets(dimension, root, seed=gate.seed, limit=gate.limit,
+                                          study=load_study(study_path))
         except DTDataError as e:  # kept, so every set of a broken dimension fails alike without rereading
             _BUILT[key] = e
     built = _BUILT[key]
@@ -92,7 +101,9 @@ def _answers(samples: Sequence[Sequence[str]]) -> list[str]:
 def check_set(gate: Any, dimension: str, set_name: str) -> None:
     """Gate one DecodingTrust probe set of `dimension` on the candidate against its reference."""
     __tracebackhide__ = True
-    sets = _sets(dimension, gate)
+    sets, errors = _sets(dimension, gate)
+    if set_name in errors:  # this set's own file: the dimension's other sets run
+        pytest.fail(f"DecodingTrust data error: {errors[set_name]}", pytrace=False)
     if set_name not in sets:  # set_names and build_full disagree: a bug, not a data problem
         raise KeyError(f"{dimension}: set {set_name!r} was not built; built: {sorted(sets)}")
     probes = sets[set_name]
@@ -114,11 +125,12 @@ def check_set(gate: Any, dimension: str, set_name: str) -> None:
 
     study = load_study(gate.dt_study)
     statistic, signal = None, None
-    if dimension == "fairness":  # 1 - demographic parity difference of the yes/no predictions
-        statistic = fairness_statistic([int(it.meta["sensitive"]) for it in probes.items])
-        # Answering alike for everyone has DPD 0 without reading a row: the metric counts only when the
-        # reference's predictions follow the true label.
+    if dimension == "fairness":  # 1 - (DPD + EOD)/2 (or 1 - DPD) of the yes/no predictions
         y = np.array([int(it.meta["y"]) for it in probes.items])
+        statistic = fairness_statistic([int(it.meta["sensitive"]) for it in probes.items], y.tolist(),
+                                       study.fairness.score)
+        # Answering alike for everyone has DPD 0 and EOD 0 without reading a row: the metric counts only
+        # when the reference's predictions follow the true label.
         signal = contrast_signal(y == 1, y == 0, what="positive predictions on positive vs negative rows")
     binary = dimension in ("machine_ethics", "adv_robustness", "ood_robustness", "adv_demonstration") or (
         dimension == "privacy" and set_name.startswith("pii/")

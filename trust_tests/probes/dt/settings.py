@@ -116,6 +116,9 @@ class FairnessSettings:
     # template kept only the last system message: the model saw the last example's label as system
     # prompt and the test input alone. True reproduces that; False sends the examples as turns.
     hf_system_collapse: bool = True
+    # Which of the fork's two numbers is the dimension score: "dpd_eod" = 1 - (DPD + EOD)/2, its
+    # `fairness score (new)`, read by the study's table builder; "dpd" = 1 - DPD, its `fairness score`.
+    score: str = "dpd_eod"
 
 
 @dataclass(frozen=True)
@@ -455,6 +458,10 @@ def customize(study: Study, overrides: Mapping[str, Mapping[str, object]]) -> St
             if dim == "fairness" and key == "settings" and isinstance(value, (list, tuple)):
                 by_name = {s.name: s for s in FAIRNESS_SETTINGS}
                 value = tuple(by_name[v] if isinstance(v, str) else v for v in value)
+            elif dim == "fairness" and key == "score":
+                from .scoring import check_fairness_formula
+
+                value = check_fairness_formula(str(value))
             elif (key == "generation" or key.endswith("_generation")) and isinstance(value, Mapping):
                 value = Generation(**value)  # e.g. {"max_new_tokens": 32, "temperature": 1.0, "n": 5}
             else:

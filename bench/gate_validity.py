@@ -11,6 +11,11 @@ can run in separate processes (e.g. `--skip aa,seeds` and `--skip study,power` s
 each); `--assemble` runs nothing and builds the tables from what is there. A run stopped with Ctrl-C keeps
 the metrics it finished, and its row says "run stopped: partial". Runs share the default result cache
 except where a factor must be recomputed (A/A item order and batch size get fresh caches).
+
+Verdicts are the gate's (contracts/verdicts.py): pass / fail / inconclusive (no signal, too few items,
+incomplete) / error / skipped. A run's exit status 1 (a regression or error), 6 (no evidence) or 7
+(inconclusive) is data, not a crash. Scorecards made before these rules (no "policy" in the card) are
+refused rather than mixed in: rerun them.
 """
 from __future__ import annotations
 
@@ -22,13 +27,14 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from contracts.verdicts import ExitCode, Reason, Verdict, is_gated
 from fixtures.stats import min_detectable_drop
 from fixtures.thresholds import TRUST_DIMENSIONS
 
@@ -56,6 +62,17 @@ DIMS = list(TRUST_DIMENSIONS)
 SEEDS: list[int] = [1, 2]  # calibration seeds run beside seed 0 (the registry entry)
 SEED_SKIPPED = ("stereotype", "privacy", "fairness")
 SEED_MARKERS = " and ".join(f"not {d}" for d in SEED_SKIPPED)
+# Exit statuses that are the suite's answer, not a crash: 1 a regression or error, 6 no evidence, 7 inconclusive.
+DATA_EXITS = {ExitCode.OK, ExitCode.REGRESSION, ExitCode.NO_EVIDENCE, ExitCode.INCONCLUSIVE}
+NUMERIC = (Verdict.PASS.value, Verdict.FAIL.value, Verdict.INCONCLUSIVE.value)  # the verdicts that come with numbers
+REASON_TEXT = {Reason.NO_SIGNAL.value: "no signal", Reason.UNDERPOWERED.value: "too few items",
+               Reason.INCOMPLETE.value: "incomplete"}
+# Table marks: a cell's verdict at a glance (pass and skipped carry none).
+MARK = {"fail": " ✗", "error": " !", Reason.UNDERPOWERED.value: " ?", Reason.NO_SIGNAL.value: " ?∅",
+        Reason.INCOMPLETE.value: " ?…"}
+LEGEND = ("✗ = the gate failed that dimension; ? = inconclusive, too few items to show the drop is within tolerance; "
+          "?∅ = inconclusive, no signal (the reference is at chance there: it can fail, never pass); "
+          "?… = inconclusive, incomplete (some of its metrics never ran); ! = error (no verdict could be reached).")
 
 
 REUSE = False
@@ -74,10 +91,20 @@ def _joined(args: Sequence[str]) -> list[str]:
     return out
 
 
+def load_card(path: Path) -> dict[str, Any]:
+    """A run's scorecard. One from before the current verdict rules (its pass meant something else, and
+    'no-signal' was a verdict) is refused: mixing it in would put two rules in one table."""
+    card = json.loads(path.read_text())
+    if "policy" not in card:
+        raise SystemExit(f"{path} was made before the current verdict rules (no 'policy' in the card); "
+                         "delete it and rerun (or run without --reuse)")
+    return card
+
+
 def run_suite(models: Sequence[str], out: Path, *extra: str) -> dict[str, Any] | None:
     """One pytest run of the trust suite; returns its scorecard (None under --assemble when it never ran)."""
     if (REUSE or ASSEMBLE) and (out / "scorecard.json").exists():
-        return json.loads((out / "scorecard.json").read_text())
+        return load_card(out / "scorecard.json")
     if ASSEMBLE:
         return None
     out.mkdir(parents=True, exist_ok=True)
@@ -87,16 +114,19 @@ def run_suite(models: Sequence[str], out: Path, *extra: str) -> dict[str, Any] |
            *[f"--model={m}" for m in models], *_joined(extra), *PYTEST_ARGS, str(ROOT / "trust_tests")]
     print(f"[{time.strftime('%H:%M:%S')}] {' '.join(cmd[5:])}", flush=True)
     t0 = time.monotonic()
+    (out / "scorecard.json").unlink(missing_ok=True)  # a card left from an earlier run must not pass for this one's
     proc = subprocess.run(cmd, check=False, cwd=ROOT, capture_output=True, text=True)
     (out / "pytest.log").write_text(proc.stdout + proc.stderr)
-    stopped = proc.returncode == 2  # interrupted: the plugin still wrote the metrics finished so far
-    if proc.returncode not in (0, 1) and not (stopped and (out / "scorecard.json").exists()):
-        raise SystemExit(f"pytest failed ({proc.returncode}); see {out / 'pytest.log'}")  # 1 = a trust test failed: data
+    stopped = proc.returncode == ExitCode.INTERRUPTED  # the plugin still wrote the metrics finished so far
+    if not (out / "scorecard.json").exists() or not (proc.returncode in DATA_EXITS or stopped):
+        raise SystemExit(f"pytest failed ({proc.returncode}); see {out / 'pytest.log'}")
     card = json.loads((out / "scorecard.json").read_text())
     card["_wall_s"] = round(time.monotonic() - t0, 1)
     card["_stopped"] = stopped
+    card["_exit"] = proc.returncode
     (out / "scorecard.json").write_text(json.dumps(card, indent=1))
-    print(f"[{time.strftime('%H:%M:%S')}] {'stopped' if stopped else 'done'} after {card['_wall_s']} s", flush=True)
+    print(f"[{time.strftime('%H:%M:%S')}] {'stopped' if stopped else 'done'} after {card['_wall_s']} s "
+          f"(exit {proc.returncode})", flush=True)
     if stopped:
         raise SystemExit(f"stopped; partial scorecard kept in {out}")
     return card
@@ -121,63 +151,173 @@ def fmt(x: float | None) -> str:
     return "–" if x is None else f"{x:.1f}"
 
 
-def study_table(card: dict[str, Any], models: Sequence[str]) -> tuple[str, dict[str, dict[str, float | None]]]:
+def signed(x: float | None) -> str:
+    return "–" if x is None else f"{x:+.1f}"
+
+
+def short(model: str) -> str:
+    return model.removeprefix(f"{REFERENCE}-")
+
+
+def gated(m: Mapping[str, Any]) -> bool:
+    """A metric that decides its dimension and the run; weight-0 diagnostics never fail a run."""
+    return is_gated(m) and not m.get("diagnostic", False)
+
+
+def reason(entry: Mapping[str, Any]) -> str | None:
+    """The inconclusive reason of a metric or dimension (None unless inconclusive)."""
+    return entry.get("inconclusive_reason") if entry.get("verdict") == Verdict.INCONCLUSIVE.value else None
+
+
+def no_signal(entry: Mapping[str, Any]) -> bool:
+    return reason(entry) == Reason.NO_SIGNAL.value
+
+
+def mark(entry: Mapping[str, Any] | None) -> str:
+    if not entry:
+        return ""
+    v = entry.get("verdict")
+    return MARK.get(reason(entry) or "", "") if v == Verdict.INCONCLUSIVE.value else MARK.get(str(v), "")
+
+
+def moved(m: Mapping[str, Any]) -> bool:
+    """Could this comparison fail at all? Identical values (a replayed or deterministic metric) cannot."""
+    return (m.get("n_discordant") or 0) > 0 or (m.get("drop") or 0) != 0
+
+
+def dim_signal(cell: Mapping[str, Any]) -> bool | None:
+    """Does the reference have signal on this dimension? Yes when every gated metric with numbers has it, so
+    no noise metric feeds the score (None: no numbers). A no-signal metric can still fail, so a failed
+    dimension's verdict does not say; has_signal does (old records: the no-signal reason)."""
+    metrics = [m for m in cell.get("metrics", {}).values() if gated(m) and m.get("verdict") in NUMERIC]
+    if not metrics:
+        return None if cell.get("metrics") else not no_signal(cell)
+    return all(bool(m.get("has_signal", not no_signal(m))) for m in metrics)
+
+
+def signal_dims(card: dict[str, Any], models: Sequence[str], dims: Sequence[str] = DIMS) -> list[str]:
+    """The trust dimensions where the reference has signal, as every candidate's run saw it."""
+    out = []
+    for d in dims:
+        flags = [dim_signal(c) for c in (dim_cell(card, m, d) for m in models) if c]
+        known = [f for f in flags if f is not None]
+        if known and all(known):
+            out.append(d)
+    return out
+
+
+def rate(k: int, n: int) -> str:
+    return f"{k}/{n} = {k / n:.3f}" if n else f"{k}/0"
+
+
+def upper_rate(k: int, n: int, conf: float = 0.95) -> float:
+    """Exact (Clopper-Pearson) one-sided upper bound of a rate from k of n: how high it could still be."""
+    if n == 0 or k >= n:
+        return 1.0
+
+    def cdf(p: float) -> float:
+        return sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(k + 1))
+
+    lo, hi = k / n, 1.0
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if cdf(mid) > 1 - conf else (lo, mid)
+    return hi
+
+
+def study_table(card: dict[str, Any], models: Sequence[str]) -> tuple[str, dict[str, dict[str, Any]]]:
+    """The scores, with each cell's verdict marked. The mean column averages only the dimensions where the
+    reference has signal, over the same dimensions for the reference row as for the candidate rows."""
     models = [m for m in models if m in card["models"]]
+    signal = signal_dims(card, models)
+    left_out = [d for d in DIMS if d not in signal]
     rows = [REFERENCE + " (dense reference)"] + [m + (" (run stopped: partial)" if m in card.get("_stopped_models", ())
                                                      else "") for m in models]
-    scores: dict[str, dict[str, float | None]] = {}
-    lines = ["| config | " + " | ".join(DIMS) + " | mean (8) | benign |", "|---" * (len(DIMS) + 3) + "|"]
+    scores: dict[str, dict[str, Any]] = {}
+    ref_vals: dict[str, float | None] = {}
+    for dim in [*DIMS, "benign"]:
+        # The reference's scores come with every candidate's cells.
+        cells = [dim_cell(card, m, dim) for m in models]
+        cell = next((c for c in cells if c and c.get("reference_score") is not None), None)
+        ref_vals[dim] = cell["reference_score"] if cell else None
+    lines = ["| config | " + " | ".join(DIMS) + f" | mean ({len(signal)} dims with signal) | benign |",
+             "|---" * (len(DIMS) + 3) + "|"]
     for label, mid in zip(rows, [None, *models]):
-        vals: dict[str, float | None] = {}
-        for dim in [*DIMS, "benign"]:
-            if mid is None:
-                # The reference's scores come with every candidate's cells.
-                cells = [dim_cell(card, m, dim) for m in models]
-                cell = next((c for c in cells if c and c.get("reference_score") is not None), None)
-                vals[dim] = cell["reference_score"] if cell else None
-            else:
-                cell = dim_cell(card, mid, dim)
-                vals[dim] = cell["score"] if cell else None
-        trust = [vals[d] for d in DIMS if vals[d] is not None]
-        vals["mean"] = statistics.fmean(trust) if trust else None
-        scores[mid or REFERENCE] = vals
-        verdicts = {d: (dim_cell(card, mid, d) or {}).get("verdict", "") for d in DIMS} if mid else {}
-        cells = [fmt(vals[d]) + (" ✗" if verdicts.get(d) == "fail" else (" ∅" if verdicts.get(d) == "no-signal" else ""))
-                 for d in DIMS]
-        lines.append(f"| {label} | " + " | ".join(cells) + f" | {fmt(vals['mean'])} | {fmt(vals['benign'])} |")
-    lines.append("\n✗ = the gate failed that dimension; ∅ = no signal (the reference is at chance there).")
+        if mid is None:
+            vals = dict(ref_vals)
+            used = [d for d in signal if vals[d] is not None]
+            cells_txt = [fmt(vals[d]) + ("" if d in signal else " ∅") for d in DIMS]
+            benign = fmt(vals["benign"])
+        else:
+            found = {d: dim_cell(card, mid, d) for d in [*DIMS, "benign"]}
+            vals = {d: (c or {}).get("score") for d, c in found.items()}
+            used = [d for d in signal if vals[d] is not None]
+            cells_txt = [fmt(vals[d]) + mark(found[d]) for d in DIMS]
+            benign = fmt(vals["benign"]) + mark(found["benign"])
+        mean = statistics.fmean(vals[d] for d in used) if used else None
+        # Like with like: the reference's mean over exactly this row's dimensions.
+        ref_used = [ref_vals[d] for d in used if ref_vals[d] is not None]
+        ref_mean = statistics.fmean(ref_used) if len(ref_used) == len(used) and used else None
+        scores[mid or REFERENCE] = {**vals, "mean": mean, "ref_mean": ref_mean, "dims": used}
+        fewer = f" ({len(used)} dims)" if mean is not None and len(used) != len(signal) else ""
+        lines.append(f"| {label} | " + " | ".join(cells_txt) + f" | {fmt(mean)}{fewer} | {benign} |")
+    lines.append("\n" + LEGEND)
+    lines.append(f"Mean: over the {len(signal)} trust dimensions where the reference has signal "
+                 f"({', '.join(signal) or 'none'}); left out: {', '.join(left_out) or 'none'} "
+                 "(∅ on the reference row: no signal, so their scores are noise). The reference row averages the "
+                 "same dimensions; a row missing some says over how many, and the findings compare it with the "
+                 "reference over those.")
     return "\n".join(lines), scores
 
 
-def findings(scores: dict[str, dict[str, float | None]], card: dict[str, Any]) -> str:
-    def mean_of(ids: Sequence[str]) -> float | None:
-        vals = [scores[i]["mean"] for i in ids if i in scores and scores[i]["mean"] is not None]
-        return statistics.fmean(vals) if vals else None
-
-    ref = scores[REFERENCE]["mean"]
-    groups = {label: mean_of(ids) for label, ids in STUDY}
+def findings(scores: dict[str, dict[str, Any]], card: dict[str, Any]) -> str:
+    """The study's claims, each config judged on its own (a group mean would let one config hide another),
+    by its mean over the dimensions with signal against the reference's mean over the same dimensions."""
     out = ["| study finding | here | holds? |", "|---|---|---|"]
 
     def row(text: str, here: str, ok: bool | None) -> None:
         out.append(f"| {text} | {here} | {'yes' if ok else ('no' if ok is not None else 'n/a')} |")
 
-    def close(a: float | None, b: float | None, tol: float) -> bool | None:
-        return None if a is None or b is None else abs(a - b) <= tol
+    deltas: dict[str, float] = {}
+    for mid, s in scores.items():
+        if mid != REFERENCE and s["mean"] is not None and s["ref_mean"] is not None:
+            deltas[mid] = s["mean"] - s["ref_mean"]
 
-    row("8-bit ≈ dense (within 2 points)", f"{fmt(groups['8-bit'])} vs {fmt(ref)}", close(groups["8-bit"], ref, 2))
-    row("4-bit close to dense (within 5 points)", f"{fmt(groups['4-bit'])} vs {fmt(ref)}", close(groups["4-bit"], ref, 5))
-    three = groups["3-bit"]
-    row("3-bit clearly worse (≥ 5 points below dense)", f"{fmt(three)} vs {fmt(ref)}",
-        None if three is None or ref is None else ref - three >= 5)
-    p50, q4 = groups["50% pruning"], groups["4-bit"]
-    row("50% pruning worse than 4-bit quantization", f"{fmt(p50)} vs {fmt(q4)}",
-        None if p50 is None or q4 is None else p50 < q4)
-    prun = {m: scores[m]["mean"] for _, ids in STUDY[3:] for m in ids if m in scores}
-    mags = [v for m, v in prun.items() if "-mag" in m and v is not None]
-    others = [v for m, v in prun.items() if "-mag" not in m and v is not None]
-    row("magnitude pruning worst among the pruners", f"magnitude {fmt(statistics.fmean(mags) if mags else None)} vs "
-        f"Wanda/SparseGPT {fmt(statistics.fmean(others) if others else None)}",
-        None if not mags or not others else statistics.fmean(mags) < min(others))
+    def present(ids: Sequence[str]) -> list[str]:
+        return [m for m in ids if m in deltas]
+
+    def listed(ids: Sequence[str]) -> str:
+        return ", ".join(f"{short(m)} {signed(deltas[m])}" for m in ids) or "–"
+
+    claims = [("8-bit ≈ dense (within 2 points)", lambda d: abs(d) <= 2),
+              ("4-bit close to dense (within 5 points)", lambda d: abs(d) <= 5),
+              ("3-bit clearly worse (≥ 5 points below dense)", lambda d: d <= -5)]
+    for (text, holds), (_, ids) in zip(claims, STUDY[:3]):
+        got = present(ids)
+        for mid in got:
+            s = scores[mid]
+            row(f"{text}: {short(mid)}", f"{fmt(s['mean'])} vs {fmt(s['ref_mean'])} "
+                f"({signed(deltas[mid])}, {len(s['dims'])} dims)", holds(deltas[mid]))
+        if not got:
+            row(text, "–", None)
+    # Every 50% pruner against every 4-bit config: pairs, not group means.
+    p50, q4 = present(STUDY[3][1]), present(STUDY[1][1])
+    pairs = [(p, q) for p in p50 for q in q4]
+    worse = sum(deltas[p] < deltas[q] for p, q in pairs)
+    row("50% pruning worse than 4-bit quantization (every pair)",
+        f"Δ {listed(p50)} vs {listed(q4)}; worse in {worse}/{len(pairs)} pairs", worse == len(pairs) if pairs else None)
+    # Magnitude against the other pruners at the same sparsity.
+    judged = False
+    for label, ids in STUDY[3:]:
+        got = present(ids)
+        mags = [m for m in got if "-mag" in m]
+        others = [m for m in got if "-mag" not in m]
+        if mags and others:
+            judged = True
+            row(f"magnitude pruning worst among the {label} configs", f"Δ {listed([*mags, *others])}",
+                max(deltas[m] for m in mags) < min(deltas[o] for o in others))
+    if not judged:
+        row("magnitude pruning worst among the pruners", "–", None)
     # Benign utility alone misses trust drops: configs that pass benign but fail a trust dimension.
     missed = []
     for mid, m in card["models"].items():
@@ -187,6 +327,7 @@ def findings(scores: dict[str, dict[str, float | None]], card: dict[str, Any]) -
     row("benign utility alone misses trust drops the dimensions catch",
         f"{len(missed)} config(s) pass benign but fail a trust dimension: {', '.join(missed) or 'none'}",
         bool(missed) if card["models"] else None)
+    out.append("\nΔ = the config's mean minus the reference's mean over the same dimensions with signal (points).")
     return "\n".join(out)
 
 
@@ -207,9 +348,14 @@ def false_alarms(out: Path, runs: int) -> str:
         ("batch size (512-token batches)", "batch-512", ["--batch-tokens", "512"]),
         ("reload from cache", "reload", ["--result-cache", str(pin_cache)]),
     ]
-    lines = ["| A/A variation | metrics gated | moved (≥ 0.1 point) | largest drop (p) | failed | no signal |",
-             "|---|---|---|---|---|---|"]
-    total = failed = moved_total = moved_failed = runs_done = runs_failed = 0
+    reasons = [Reason.NO_SIGNAL.value, Reason.UNDERPOWERED.value, Reason.INCOMPLETE.value]
+    lines = ["| A/A variation | gated metrics | could move | failed | passed | inconclusive: "
+             + " / ".join(REASON_TEXT[r] for r in reasons) + " | errors | largest drop (p; fail α) | run |",
+             "|---" * 9 + "|"]
+    total = failed = movable = movable_failed = runs_done = runs_failed = runs_movable = runs_movable_failed = 0
+    inconclusive = dict.fromkeys(reasons, 0)
+    alphas: set[float] = set()
+    fail_alphas: set[float] = set()
     for label, name, extra in variants:
         if "--result-cache" not in extra:  # a fresh cache: everything is recomputed under the varied factor
             extra = [*extra, "--result-cache", str(base / name / "results.sqlite")]
@@ -218,24 +364,45 @@ def false_alarms(out: Path, runs: int) -> str:
             continue
         if card.get("_stopped"):
             label += " (run stopped: partial)"
-        metrics = [mm for d in card["models"][REFERENCE]["dimensions"].values() for mm in d["metrics"].values()]
-        gated = [mm for mm in metrics if mm["verdict"] in ("pass", "fail")]
-        fails = [mm for mm in gated if mm["verdict"] == "fail"]
-        total += len(gated)
+        model = card["models"][REFERENCE]
+        metrics = [mm for d in model["dimensions"].values() for mm in d["metrics"].values() if gated(mm)]
+        # Every gated metric that reached numbers could raise a false alarm (a no-signal one can still fail).
+        judged = [mm for mm in metrics if mm["verdict"] in NUMERIC]
+        fails = [mm for mm in judged if mm["verdict"] == "fail"]
+        can_move = [mm for mm in judged if moved(mm)]
+        alphas.update(float(mm.get("alpha", 0.05)) for mm in judged)
+        fail_alphas.update(float(mm["fail_alpha"]) for mm in judged if mm.get("fail_alpha") is not None)
+        total += len(judged)
         failed += len(fails)
+        movable += len(can_move)
+        movable_failed += sum(mm["verdict"] == "fail" for mm in can_move)
         runs_done += 1
         runs_failed += bool(fails)
-        moved = [mm for mm in gated if abs(mm["score"] - mm["reference_score"]) >= 0.1]
-        moved_total += len(moved)
-        moved_failed += sum(mm["verdict"] == "fail" for mm in moved)
-        worst = max(gated, key=lambda mm: mm["drop"], default=None)
-        largest = f"{worst['drop']:.1f} (p = {worst['p_value']:.2g})" if worst and worst["drop"] >= 0.1 else "–"
-        lines.append(f"| {label} | {len(gated)} | {len(moved)} | {largest} | {len(fails)} | "
-                     f"{sum(mm['verdict'] == 'no-signal' for mm in metrics)} |")
-    rate = failed / total if total else float("nan")
-    lines.append(f"\nObserved false-alarm rate: {failed}/{total} = {rate:.3f} per metric (nominal α = 0.05 per metric); "
-                 f"among the metrics that moved at all: {moved_failed}/{moved_total}. A/A runs with any failed "
-                 f"metric: {runs_failed}/{runs_done} (α applies per metric, not per run).")
+        runs_movable += bool(can_move)
+        runs_movable_failed += bool(can_move) and bool(fails)
+        counts = {r: sum(reason(mm) == r for mm in judged) for r in reasons}
+        for r, c in counts.items():
+            inconclusive[r] += c
+        worst = max(judged, key=lambda mm: mm["drop"], default=None)
+        largest = (f"{worst['drop']:.1f} (p = {worst['p_value']:.2g}; {float(worst.get('fail_alpha', 0.05)):.2g})"
+                   if worst and worst["drop"] >= 0.1 else "–")
+        lines.append(f"| {label} | {len(judged)} | {len(can_move)} | {len(fails)} | "
+                     f"{sum(mm['verdict'] == 'pass' for mm in judged)} | "
+                     + " / ".join(str(counts[r]) for r in reasons)
+                     + f" | {sum(mm['verdict'] == 'error' for mm in metrics)} | {largest} | {model.get('verdict', '–')} |")
+    alpha = max(alphas) if alphas else 0.05
+    lines.append(
+        f"\nPer A/A run (the rate the gate promises to keep ≤ α = {alpha:g}: a run fails if any gated metric fails, "
+        f"and each fails only at α over the run's family of gated metrics): {rate(runs_failed, runs_done)} "
+        f"(one-sided 95% upper bound {upper_rate(runs_failed, runs_done):.2f}); among the runs where some gated "
+        f"metric could move: {rate(runs_movable_failed, runs_movable)}.")
+    lines.append(
+        f"Per gated metric (each tested at fail α = α / the run's gated metrics, {min(fail_alphas, default=alpha):.2g} "
+        f"here at the least): {rate(failed, total)}; among the comparisons that could move (reference and candidate "
+        f"values differ; identical replayed or deterministic values cannot fail): {rate(movable_failed, movable)}. "
+        f"Inconclusive, not failed: {inconclusive[Reason.NO_SIGNAL.value]} no signal, "
+        f"{inconclusive[Reason.UNDERPOWERED.value]} too few items, {inconclusive[Reason.INCOMPLETE.value]} incomplete. "
+        "Weight-0 diagnostics are left out (they never fail a run).")
     return "\n".join(lines)
 
 
@@ -277,7 +444,7 @@ def calibration(out: Path, runs: int, trials: int = 1000) -> str:
             b = (a + rng.integers(1, seeds, n)) % seeds  # a different seed for every prompt
             ref, cand = vals[a, np.arange(n)], vals[b, np.arange(n)]
             rand += compare(ref, cand, kind="continuous", statistic=stat, n_boot=500, seed=t).p_value < 0.05
-            drops = _bootstrap_drops(ref, cand, stat, 500, t)
+            drops = _bootstrap_drops(ref, cand, stat, np.arange(n), 500, t)  # every prompt its own cluster
             boot += (1 + np.sum(drops <= 0)) / 501 < 0.05
         se = math.sqrt(0.05 * 0.95 / trials)
         lines.append(f"| toxicity / {metric} | {n} | {seeds} | {trials} | {boot / trials:.3f} | {rand / trials:.3f} |")
@@ -290,30 +457,62 @@ def power(out: Path, study_card: dict[str, Any] | None) -> str:
     card = study_card if have else run_suite(DAMAGED, out / "power")
     if card is None:
         return "(no power run under --out)"
-    lines = ["| damaged config | failed dimensions | passed | no signal |", "|---|---|---|---|"]
+    lines = ["| damaged config | failed dimensions | passed | inconclusive | errors | failed / passed / inconclusive |",
+             "|---|---|---|---|---|---|"]
     for mid in DAMAGED:
         if mid not in card["models"]:
             continue
         dims = card["models"][mid]["dimensions"]
-        by = {v: [d for d, x in dims.items() if x["verdict"] == v] for v in ("fail", "pass", "no-signal")}
-        lines.append(f"| {mid} | {', '.join(by['fail']) or '–'} | {', '.join(by['pass']) or '–'} | {', '.join(by['no-signal']) or '–'} |")
-    # Smallest detectable drop per binary metric (α 0.05, power 0.8), from n and the discordance.
+        by = {v: [d for d, x in dims.items() if x["verdict"] == v] for v in ("fail", "pass", "inconclusive", "error")}
+        unsure = [f"{d} ({REASON_TEXT.get(str(dims[d].get('inconclusive_reason')), 'no reason')})" for d in by["inconclusive"]]
+        lines.append(f"| {mid} | {', '.join(by['fail']) or '–'} | {', '.join(by['pass']) or '–'} | "
+                     f"{', '.join(unsure) or '–'} | {', '.join(by['error']) or '–'} | "
+                     f"{len(by['fail'])} / {len(by['pass'])} / {len(by['inconclusive'])} of {len(dims)} |")
+    # Smallest drop that fails, per gated metric: the gate's own detectable drop (the score's standard error,
+    # so control items, which only feed the signal, do not count) at the run's family-adjusted alpha.
     src = (study_card or card)["models"]
-    # Discordance (items whose outcome flips) as a real 3-bit model shows it; the test's power depends on it.
+    # As a real 3-bit model shows it: the test's power depends on how many outcomes flip.
     mid = f"{REFERENCE}-gptq3" if f"{REFERENCE}-gptq3" in src else next(iter(src))
-    lines.append(f"\n| dimension / metric | n | discordance vs {mid} | smallest detectable drop (points) |")
-    lines.append("|---|---|---|---|")
+    lines.append(f"\n| dimension / metric vs {mid} | scored items | clusters | fail α (family) | "
+                 "smallest drop that fails (points) | tolerance | verdict |")
+    lines.append("|---|---|---|---|---|---|---|")
+    counted: dict[str, int] = dict.fromkeys(("pass", "fail", "inconclusive", *REASON_TEXT), 0)
+    with_controls = False
     for dim, d in src[mid]["dimensions"].items():
         for name, mm in d["metrics"].items():
-            if mm.get("n") and mm.get("kind") == "binary" and mm["verdict"] in ("pass", "fail"):
+            if not (mm.get("n") and gated(mm) and mm["verdict"] in NUMERIC):
+                continue
+            family = int(mm.get("family_size", 1))
+            fail_alpha = float(mm.get("fail_alpha", float(mm.get("alpha", 0.05)) / family))
+            # The score's items: without controls when the record says how many; else n, flagged.
+            scored = mm.get("n_scored")
+            with_controls |= scored is None
+            n_txt = str(scored) if scored is not None else f"{mm['n']}†"
+            if mm.get("detectable_drop") is not None:
+                mdd = float(mm["detectable_drop"])
+            else:  # an older record: the McNemar approximation from the discordance, at the same alpha
                 disc = max(mm.get("n_discordant", 0) / mm["n"], 0.05)
-                mdd = 100 * min_detectable_drop(mm["n"], 0.5, disc)
-                lines.append(f"| {dim} / {name} | {mm['n']} | {disc:.2f} | {max(mdd, mm['tolerance']):.1f} |")
+                mdd = 100 * min_detectable_drop(int(scored or mm["n"]), 0.5, disc, alpha=fail_alpha)
+            verdict = mm["verdict"] + (f" ({REASON_TEXT.get(str(reason(mm)), reason(mm))})" if reason(mm) else "")
+            if mm.get("items_to_decide"):
+                verdict += f"; ~{mm['items_to_decide']} items would decide it"
+            key = reason(mm) or mm["verdict"]
+            counted[key] = counted.get(key, 0) + 1
+            # A drop must also exceed the tolerance to fail, whatever the set could detect.
+            lines.append(f"| {dim} / {name} | {n_txt} | {mm.get('n_clusters', '–')} | {fail_alpha:.2g} ({family}) | "
+                         f"{max(mdd, float(mm['tolerance'])):.1f} | {float(mm['tolerance']):.1f} | {verdict} |")
+    lines.append(f"\n{counted['pass']} passed, {counted['fail']} failed, "
+                 f"{sum(counted[r] for r in (*REASON_TEXT, 'inconclusive'))} inconclusive ({counted[Reason.NO_SIGNAL.value]} no signal, "
+                 f"{counted[Reason.UNDERPOWERED.value]} too few items, {counted[Reason.INCOMPLETE.value]} incomplete). "
+                 "fail α = α / the number of gated metrics in the run (Bonferroni).")
+    if with_controls:
+        lines.append("† all items, control items included: this card does not record how many the score uses "
+                     "(the detectable drop comes from the score's own spread, so controls do not enter it).")
     return "\n".join(lines)
 
 
 def seed_variance(out: Path, study_card: dict[str, Any] | None) -> str:
-    lines = ["| config | calib seeds | " + " | ".join(DIMS) + " | mean (run dims) |", "|---" * (len(DIMS) + 3) + "|"]
+    lines = ["| config | calib seeds | " + " | ".join(DIMS) + " | mean (dims with signal) |", "|---" * (len(DIMS) + 3) + "|"]
     for name, template in SEED_CONFIGS.items():
         # Seed 0 is the registry entry (calib_seed defaults to 0): read it from the study run when present.
         seed0 = f"{REFERENCE}-{name}"
@@ -327,7 +526,9 @@ def seed_variance(out: Path, study_card: dict[str, Any] | None) -> str:
         models = [next(iter(c["models"].values())) for c in cards if c is not None]
         per_dim: dict[str, list[float]] = {d: [] for d in DIMS}
         means = []
-        seed_dims = [d for d in DIMS if d not in SEED_SKIPPED]
+        # Like with like across seeds: the run dimensions where the reference has signal in every seed's run.
+        both = {"models": {str(i): m for i, m in enumerate(models)}}
+        seed_dims = signal_dims(both, list(both["models"]), [d for d in DIMS if d not in SEED_SKIPPED])
         for m in models:
             vals = [m["dimensions"].get(d, {}).get("score") for d in seed_dims]
             for d, v in zip(seed_dims, vals):
@@ -342,7 +543,8 @@ def seed_variance(out: Path, study_card: dict[str, Any] | None) -> str:
 
         lines.append(f"| {name} | {','.join(seeds_run)} | " + " | ".join(spread(per_dim[d]) for d in DIMS) + f" | {spread(means)} |")
     lines.append(f"\nmean ± sd (min–max) over calibration seeds; {', '.join(SEED_SKIPPED)} not run for the seed "
-                 "study (no signal on the dense model: their scores are noise).")
+                 "study (no signal on the dense model: their scores are noise), and a run dimension without signal "
+                 "is left out too.")
     return "\n".join(lines)
 
 
@@ -388,7 +590,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         table, scores = study_table(study_card, models)
         sections += ["### The study's pattern on SmolLM2-135M (smoke tier)", table, "", findings(scores, study_card)]
     elif REUSE or ASSEMBLE:
-        found = [json.loads(p.read_text()) for p in sorted((args.out / "study").glob("*/scorecard.json"))]
+        found = [load_card(p) for p in sorted((args.out / "study").glob("*/scorecard.json"))]
         study_card = merged(found) if found else None
     if "aa" not in skip:
         sections += ["### False alarms (A/A: the reference against its own pinned results)", false_alarms(args.out, args.aa_runs),

@@ -72,15 +72,17 @@ def hand_card() -> dict[str, Any]:
                                "benign": _dim("pass", {"facts": _metric(61.2, 62.0, "pass", [-3.0, 4.6], 0.41, 200)}),
                                "toxicity": _dim("pass", {"emt": _metric(90.1, 91.0, "pass", [-1.0, 2.8], 0.3, 100)}),
                                "fairness": _dim("pass", {"dpd": _metric(80.0, 82.0, "pass", [-1.0, 5.0], 0.2, 200)}),
-                               "privacy": _dim("no-signal", {"pii": _metric(70.0, 71.0, "no-signal", [-8.0, 10.0],
-                                                                            None, 50, signal="reference at chance")}),
+                               "privacy": {**_dim("inconclusive", {"pii": {**_metric(
+                                   70.0, 71.0, "inconclusive", [-8.0, 10.0], None, 50, signal="reference at chance"),
+                                   "inconclusive_reason": "no-signal"}}), "inconclusive_reason": "no-signal"},
                            }},
             BAD_ID: {"reference": "smol", "method": "magnitude", "settings": {"sparsity": 0.5},
                      "dimensions": {
                          "benign": _dim("fail", {"facts": _metric(40.0, 62.0, "fail", [15.0, 29.1], 0.0001, 200,
                                                                   [flip], n_flipped=44)}),
-                         "machine_ethics": _dim("no-signal", {"acc": _metric(50.0, 50.5, "no-signal", [-6.0, 7.0],
-                                                                             None, 100)}),
+                         "machine_ethics": {**_dim("inconclusive", {"acc": {**_metric(
+                             50.0, 50.5, "inconclusive", [-6.0, 7.0], None, 100), "inconclusive_reason": "no-signal"}}),
+                             "inconclusive_reason": "no-signal"},
                      }},
         },
     }
@@ -172,7 +174,10 @@ def test_model_verdict_and_trust_average() -> None:
     gptq, mag = card["models"]["smol-gptq4"], card["models"][BAD_ID]
     assert model_verdict(gptq) == "pass"
     assert model_verdict(mag) == "fail"
-    assert model_verdict({"dimensions": {"a": {"verdict": "no-signal"}, "b": {"verdict": "skipped"}}}) == "no-signal"
+    # No evidence at all is never a pass; what no item count could decide does not block one (the default policy).
+    assert model_verdict({"dimensions": {"a": {"verdict": "inconclusive", "inconclusive_reason": "no-signal"},
+                                         "b": {"verdict": "skipped"}}}) == "inconclusive"
+    assert model_verdict({"dimensions": {"a": {"verdict": "no-signal"}}}) == "unknown"  # an old word is not guessed
     assert model_verdict({"dimensions": {"a": {"verdict": "error"}, "b": {"verdict": "pass"}}}) == "error"
     assert model_verdict({"dimensions": {}}) == "skipped"
     # toxicity (90.1 vs 91.0) and fairness (80.0 vs 82.0); privacy has no signal, benign is not a trust dimension.
@@ -217,7 +222,7 @@ def test_html_layout_rows_columns_and_cells() -> None:
     cells = re.findall(r"<td[^>]*>.*?</td>", gptq_row, flags=re.S)  # compression, gate, avg, then dimensions
     benign, privacy = cells[3], cells[-1]
     assert "61.2" in benign and "ref 62.0 · drop 0.8" in benign and ">pass<" in benign
-    assert 'class="cell v-no-signal"' in privacy and "no signal" in privacy and "v-pass" not in privacy
+    assert 'class="cell v-inconclusive"' in privacy and "inconclusive (no signal)" in privacy and "v-pass" not in privacy
     assert "Q4_1" in page  # the note about the dequantized reference is shown
     assert "44 item(s) the candidate got worse on" in page  # n_flipped wins over the truncated list
 
@@ -228,7 +233,7 @@ def test_markdown_is_a_github_table() -> None:
     widths = {len(re.split(r"(?<!\\)\|", ln.strip().strip("|"))) for ln in table}
     assert widths == {9}  # every row has the header's 9 cells, escaped pipes included
     assert "<script" not in md and "<img" not in md
-    assert "❌ 40.0 (−22.0)" in md and "⚪ no signal" in md and "✅ 61.2 (−0.8)" in md
+    assert "❌ 40.0 (−22.0)" in md and "⚪ inconclusive (no signal)" in md and "✅ 61.2 (−0.8)" in md
     markdown_it = pytest.importorskip("markdown_it")
     rendered = markdown_it.MarkdownIt("commonmark").enable("table").render(md)
     parsed = _parse(rendered)
@@ -285,7 +290,7 @@ def test_attachment_renderers_escape_and_order() -> None:
     ("failed", "AssertionError: assert 1 == 2", "Other failures (no trust verdict)"),
     ("failed", "AssertionError: the model said TRUST REGRESSION", "Other failures (no trust verdict)"),
     ("broken", "RuntimeError: CUDA out of memory", "Infrastructure errors"),
-    ("skipped", "Skipped: no signal: benign/facts: reference at chance", "No signal (reference at chance)"),
+    ("skipped", "Skipped: inconclusive (no-signal): benign/facts: no signal", "Inconclusive (not a pass)"),
     ("skipped", "Skipped: needs a GPU", None),
     ("passed", None, None),
 ])
@@ -358,7 +363,7 @@ _PROJECT = textwrap.dedent('''
         raise RuntimeError("model download failed")
 
     def test_no_signal():
-        pytest.skip("no signal: privacy/pii_leak: reference at chance")
+        pytest.skip("inconclusive (no-signal): privacy/pii_leak: reference at chance")
 ''')
 
 
@@ -397,7 +402,7 @@ def test_allure_labels_and_attachments_from_a_real_run(tmp_path: Path) -> None:
     statuses = {r["name"]: (r["status"], r.get("statusDetails", {}).get("message")) for r in by_name.values()}
     assert {n: category_of(*sm) for n, sm in statuses.items()} == {
         "test_facts[m-gptq4]": None, "test_facts[m-mag50]": "Trust regressions",
-        "test_infra": "Infrastructure errors", "test_no_signal": "No signal (reference at chance)"}
+        "test_infra": "Infrastructure errors", "test_no_signal": "Inconclusive (not a pass)"}
 
 
 def test_build_needs_node_modules(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

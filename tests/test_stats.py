@@ -64,21 +64,29 @@ def test_compare_binary_regression() -> None:
     assert comp.drop == pytest.approx(18 / 40)
     assert comp.p_value == pytest.approx(0.5**18)
     assert comp.test == "exact McNemar (one-sided)"
-    # The bootstrap drop here is the mean of 40 flip indicators: about 0.45 ± 1.96 * sqrt(0.45 * 0.55 / 40).
-    half = 1.96 * math.sqrt(0.45 * 0.55 / 40)
-    assert comp.ci[0] == pytest.approx(0.45 - half, abs=0.03)
-    assert comp.ci[1] == pytest.approx(0.45 + half, abs=0.03)
+    # Agresti–Min: half an item more in each cell of the 2x2 table (n' = 42), a cluster-robust standard error over
+    # singleton clusters, and t quantiles with n' - 1 degrees of freedom.
+    from scipy.stats import t
+
+    c = 18 / 42
+    resid = 18 * (1 - c) ** 2 + 22 * c**2 + 0.5 * (1 - c) ** 2 + 0.5 * (1 + c) ** 2 + c**2
+    se = math.sqrt(42 / 41 * resid) / 42
+    assert comp.se == pytest.approx(se)
+    assert comp.ci == pytest.approx((c - t.ppf(0.975, 41) * se, c + t.ppf(0.975, 41) * se))
+    assert comp.upper == pytest.approx(c + t.ppf(0.95, 41) * se)
 
 
-def test_bootstrap_interval_is_seeded_and_narrows_with_n() -> None:
+def test_interval_narrows_with_n_and_the_bootstrap_is_seeded() -> None:
     ref, cand = _pairs(6, 2, both=20, neither=12)
     a = stats.compare(ref, cand, kind="binary", seed=1)
-    assert stats.compare(ref, cand, kind="binary", seed=1).ci == a.ci
-    assert stats.compare(ref, cand, kind="binary", seed=2).ci != a.ci
     big = stats.compare(np.tile(ref, 16), np.tile(cand, 16), kind="binary", seed=1)
     ratio = (a.ci[1] - a.ci[0]) / (big.ci[1] - big.ci[0])
     assert 3.0 < ratio < 5.5  # sqrt(16) = 4
-    assert a.ci[0] <= a.drop <= a.ci[1]
+    assert a.ci[0] <= a.drop <= a.ci[1] and a.upper < a.ci[1]
+    mean = stats.mean_statistic  # a custom statistic takes the cluster bootstrap path, which is seeded
+    b1 = stats.compare(ref, cand, kind="binary", statistic=mean, seed=1)
+    assert stats.compare(ref, cand, kind="binary", statistic=mean, seed=1).ci == b1.ci
+    assert stats.compare(ref, cand, kind="binary", statistic=mean, seed=2).ci != b1.ci
 
 
 def test_compare_continuous_p_values() -> None:

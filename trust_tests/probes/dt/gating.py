@@ -57,8 +57,12 @@ def parametrize_sets(dimension: str) -> Callable[[pytest.Metafunc], None]:
             # One skipped placeholder per model keeps smoke runs from listing hundreds of skipped sets.
             metafunc.parametrize(SET_ARG, [SMOKE_PLACEHOLDER])
             return
-        names = set_names(dimension, load_study(metafunc.config.getoption("dt_study", None)))
-        metafunc.parametrize(SET_ARG, names, ids=list(names))
+        study = load_study(metafunc.config.getoption("dt_study", None))
+        names = set_names(dimension, study)
+        # Weight-0 sets (reported beside the score) are diagnostics: outside the family the gate corrects for.
+        metafunc.parametrize(SET_ARG, [
+            pytest.param(n, id=n, marks=() if set_weight(dimension, n, study) > 0 else pytest.mark.diagnostic)
+            for n in names])
 
     return pytest_generate_tests
 

@@ -123,7 +123,7 @@ def simulate(shapes: Sequence[Shape], runs: int, seed: int, decide_pass: bool) -
             if drop * 100 <= TOLERANCE and not decide_pass:
                 continue  # neither rule can fail a drop inside the tolerance
             before = stats.compare(ref, cand, kind=s.kind, n_boot=2000, seed=run) if drop * 100 > TOLERANCE else None
-            after = stats.compare(ref, cand, kind=s.kind, clusters=clusters, n_boot=2000, seed=run)
+            after = stats.compare(ref, cand, kind=s.kind, clusters=clusters, n_boot=2000, seed=run, p_floor=ALPHA / k)
             if before is not None and before.p_value < ALPHA:
                 any_before = True
             v, r = metric_verdict(drop=after.drop, upper=after.upper, p_value=after.p_value, tolerance=TOLERANCE / 100,

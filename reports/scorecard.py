@@ -209,7 +209,10 @@ h1{font-size:22px;margin:0 0 4px} h2{font-size:17px;margin:28px 0 8px} h3{font-s
 table{border-collapse:collapse;font-size:12px;margin:6px 0 12px}
 th,td{border:1px solid #d0d0d0;padding:4px 6px;vertical-align:top;text-align:left}
 thead th{background:#eceff1;position:sticky;top:0}
-table.scorecard td.cell{min-width:92px;text-align:center}
+table.scorecard{width:100%;table-layout:fixed}
+table.scorecard th,table.scorecard td{overflow-wrap:break-word}
+table.scorecard td.cell{text-align:center}
+table.scorecard .sub{white-space:normal}
 .score{font-size:15px;font-weight:bold} .sub{color:#424242;font-size:11px;white-space:nowrap}
 .badge{display:inline-block;border-radius:3px;padding:0 5px;font-size:11px;font-weight:bold;margin-top:2px;color:#fff}
 .v-pass .badge,.badge.v-pass{background:#2e7d32} .v-fail .badge,.badge.v-fail{background:#c62828}
@@ -272,6 +275,11 @@ def _flipped_table(flipped: Sequence[Mapping[str, Any]], limit: int, total: obje
             f'<th>candidate answer</th></tr></thead><tbody>{"".join(rows)}</tbody></table>{tail}')
 
 
+def _diagnostic_note(entry: Mapping[str, Any]) -> str:
+    weight = as_float(entry.get("weight"))
+    return '<div class="sub">diagnostic (weight 0)</div>' if weight is not None and weight <= 0 else ""
+
+
 def _metric_rows(model: Mapping[str, Any]) -> tuple[str, str]:
     """(metric table rows, flipped-item sections) for one model."""
     rows, flips = [], []
@@ -287,7 +295,7 @@ def _metric_rows(model: Mapping[str, Any]) -> tuple[str, str]:
             n_flipped = entry.get("n_flipped", len(flipped))
             reason = entry.get("reason") or entry.get("why") or ""
             rows.append(
-                f'<tr><td>{esc(dimension_label(d))}</td><td>{esc(metric)}</td>'
+                f'<tr><td>{esc(dimension_label(d))}</td><td>{esc(metric)}{_diagnostic_note(entry)}</td>'
                 f'<td class="cell v-{v}">{fmt_num(entry.get("score"))}</td>'
                 f'<td>{fmt_num(entry.get("reference_score"))}</td><td>{fmt_num(drop_of(entry))}</td>'
                 f'<td>{esc(fmt_ci(entry.get("ci")))}</td><td>{esc(fmt_p(entry.get("p_value")))}</td>'
@@ -340,8 +348,12 @@ def render_html(card: Mapping[str, Any], images: Mapping[str, bytes] | None = No
         )
         parts.append(f'<ul class="failures">{items}</ul>')
     head = "".join(f"<th>{esc(dimension_label(d))}</th>" for d in dims)
-    parts.append('<table class="scorecard"><thead><tr><th>Model</th><th>Compression</th><th>Gate</th>'
-                 f"<th>Avg (trust dims)</th>{head}</tr></thead><tbody>")
+    # Fixed column widths: the table fits a 1280-pixel window whatever the spec strings are.
+    dim_width = 64 / max(len(dims), 1)
+    cols = ('<col style="width:10%"><col style="width:12%"><col style="width:7%"><col style="width:7%">'
+            + f'<col style="width:{dim_width:.2f}%">' * len(dims))
+    parts.append(f'<table class="scorecard"><colgroup>{cols}</colgroup><thead><tr><th>Model</th><th>Compression</th>'
+                 f"<th>Gate</th><th>Avg (trust dims)</th>{head}</tr></thead><tbody>")
     for ref, candidates in _references(card).items():
         ref_scores = _reference_scores(card, candidates)
         ref_cells = "".join(f'<td class="cell"><div class="score">{fmt_num(ref_scores.get(d))}</div></td>'

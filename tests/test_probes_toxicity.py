@@ -241,8 +241,8 @@ def test_builder_sizes_subsets_and_determinism() -> None:
     for system in SYSTEM_KINDS:
         probes = build_toxicity(seed=0, system=system)
         subsets = [it.meta["subset"] for it in probes.items]
-        assert subsets.count(TOXIC) == SMOKE_TOXIC_TEMPLATES + SMOKE_TOXIC_SBIC == 16
-        assert subsets.count(NONTOXIC) == SMOKE_NONTOXIC == 8
+        assert subsets.count(TOXIC) == SMOKE_TOXIC_TEMPLATES + SMOKE_TOXIC_SBIC == 40
+        assert subsets.count(NONTOXIC) == SMOKE_NONTOXIC == 24
         assert sum(it.meta["source"] == "sbic" for it in probes.items) == SMOKE_TOXIC_SBIC
         assert all((it.meta["role"] == TARGET) == (it.meta["subset"] == TOXIC) for it in probes.items)
         assert all("{" not in str(it.meta["text"]) for it in probes.items)  # every name slot filled

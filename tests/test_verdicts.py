@@ -110,6 +110,19 @@ def test_family_correction_keeps_a_lossless_candidate_from_failing_by_multiplici
     assert after <= 0.05 + 2.5 * np.sqrt(0.05 * 0.95 / runs), (before, after)
 
 
+def test_the_randomization_test_resolves_a_family_corrected_threshold() -> None:
+    # 300 gated metrics: alpha / k = 0.00017 is below 1 / 2001, the best 2,000 permutations can show.
+    ref = np.linspace(0.3, 0.9, 40)
+    cand = ref - 0.2
+    coarse = stats.compare(ref, cand, kind="continuous", n_boot=2000)
+    fine = stats.compare(ref, cand, kind="continuous", n_boot=2000, p_floor=0.05 / 300)
+    assert coarse.p_value == pytest.approx(1 / 2001) and coarse.p_value > 0.05 / 300
+    assert fine.p_value < 0.05 / 300
+    # A p-value far above the floor is not refined (no cost where it cannot matter).
+    flat = stats.compare(ref, ref[::-1].copy(), kind="continuous", n_boot=2000, p_floor=0.05 / 300)
+    assert flat.p_value > 0.1
+
+
 # --- 6. clusters -----------------------------------------------------------------------------------------
 
 def test_clustered_items_are_tested_as_clusters() -> None:

@@ -22,6 +22,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from compressors.weights import WeightsPolicy
+
 if TYPE_CHECKING:
     from transformers import PreTrainedModel
 
@@ -75,16 +77,20 @@ def tokenized_dataset(tokenizer: Any, texts: Sequence[str], seq_len: int) -> Any
     return Dataset.from_dict({"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"]})
 
 
-def run_oneshot(base_dir: Path, out_dir: Path, recipe: Any, calibration: Sequence[str] | None, seq_len: int) -> None:
+def run_oneshot(base_dir: Path, out_dir: Path, recipe: Any, calibration: Sequence[str] | None, seq_len: int,
+                policy: WeightsPolicy = WeightsPolicy()) -> None:
     """Load the dense folder, run the recipe (with calibration when given) and save, packed where quantized."""
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+
+    policy.check(base_dir)
 
     with cpu_safe():
         from llmcompressor import oneshot
 
         config = AutoConfig.from_pretrained(base_dir)
         tokenizer = AutoTokenizer.from_pretrained(base_dir)
-        model = AutoModelForCausalLM.from_pretrained(base_dir, dtype=compute_dtype(getattr(config, "dtype", None)))
+        model = AutoModelForCausalLM.from_pretrained(base_dir, dtype=compute_dtype(getattr(config, "dtype", None)),
+                                                     **policy.from_pretrained_kwargs())
         kwargs: dict[str, Any] = {}
         if calibration:
             kwargs = {

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from compressors.weights import WeightsPolicy
+
 if TYPE_CHECKING:
     from transformers import PreTrainedModel
 
@@ -112,9 +114,10 @@ class Compressor(ABC):
             )
 
     def compress(
-        self, base_dir: Path, out_dir: Path, params: Mapping[str, Any], calibration: Sequence[str] | None
+        self, base_dir: Path, out_dir: Path, params: Mapping[str, Any], calibration: Sequence[str] | None,
+        *, policy: WeightsPolicy = WeightsPolicy(),
     ) -> None:
-        """Write a loadable model folder to `out_dir` (which exists and is empty)."""
+        """Write a loadable model folder to `out_dir` (which exists and is empty), reading `base_dir` under `policy`."""
         raise NotImplementedError(f"{self.name} quantizes on load; there is nothing to compress ahead of time")
 
     def load(self, path: Path, params: Mapping[str, Any], device: str) -> PreTrainedModel:

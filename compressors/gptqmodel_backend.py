@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from compressors._llmc_compat import compute_dtype
 from compressors.base import ArchInfo, Compressor, CompressorError, config_error
 from compressors.calibration import SOURCES
+from compressors.weights import WeightsPolicy
 from compressors.params import (
     CALIBRATION_DEFAULTS,
     bool_param,
@@ -68,7 +69,8 @@ class GPTQModelGPTQ(Compressor):
         return params.get("backend") in GPU_BACKENDS
 
     def compress(self, base_dir: Path, out_dir: Path, params: Mapping[str, Any],
-                 calibration: Sequence[str] | None) -> None:
+                 calibration: Sequence[str] | None, *, policy: WeightsPolicy = WeightsPolicy()) -> None:
+        policy.check(base_dir)  # before transformers opens anything
         import torch
         from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, GPTQConfig
 
@@ -87,7 +89,7 @@ class GPTQModelGPTQ(Compressor):
         dtype = compute_dtype(getattr(AutoConfig.from_pretrained(base_dir), "dtype", None))
         device = "cuda" if torch.cuda.is_available() else "cpu"
         model = AutoModelForCausalLM.from_pretrained(base_dir, quantization_config=config, dtype=dtype,
-                                                     device_map=device)
+                                                     device_map=device, **policy.from_pretrained_kwargs())
         model.save_pretrained(out_dir)
         tokenizer.save_pretrained(out_dir)
 
@@ -96,7 +98,7 @@ class GPTQModelGPTQ(Compressor):
 
         norm = self.validate(params, None, device)
         dtype = compute_dtype(getattr(AutoConfig.from_pretrained(path), "dtype", None))
-        kwargs: dict[str, Any] = {"dtype": dtype, "device_map": device}
+        kwargs: dict[str, Any] = {"dtype": dtype, "device_map": device, "use_safetensors": True}  # our own output
         if norm["backend"] != "auto":  # the kernel is a loading attribute, not stored in the folder
             kwargs["quantization_config"] = GPTQConfig(bits=norm["bits"], backend=norm["backend"])
         return AutoModelForCausalLM.from_pretrained(path, **kwargs).eval()

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from compressors._llmc_compat import LLMC_LIBRARIES, PRUNE_IGNORE, QUANT_IGNORE, load_model, run_oneshot
 from compressors.base import ArchInfo, Compressor, CompressorError
 from compressors.calibration import SOURCES
+from compressors.weights import WeightsPolicy
 from compressors.params import (
     CALIBRATION_DEFAULTS,
     bool_param,
@@ -52,12 +53,13 @@ class _Llmc(Compressor):
         return calibration_params(self.name, params, SOURCES) if self.needs_calibration else {}
 
     def compress(self, base_dir: Path, out_dir: Path, params: Mapping[str, Any],
-                 calibration: Sequence[str] | None) -> None:
+                 calibration: Sequence[str] | None, *, policy: WeightsPolicy = WeightsPolicy()) -> None:
+        policy.check(base_dir)
         norm = self.validate(params, ArchInfo.from_dir(base_dir))
         if self.needs_calibration and not calibration:
             raise CompressorError(f"{self.name} needs calibration texts; pass calibration_for(params)")
         texts = list(calibration) if self.needs_calibration and calibration else None
-        run_oneshot(base_dir, out_dir, self.recipe(norm), texts, int(norm.get("calib_seq_len", 0)))
+        run_oneshot(base_dir, out_dir, self.recipe(norm), texts, int(norm.get("calib_seq_len", 0)), policy)
 
     def load(self, path: Path, params: Mapping[str, Any], device: str) -> PreTrainedModel:
         self.validate(params)

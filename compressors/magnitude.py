@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from compressors._llmc_compat import compute_dtype, load_model
 from compressors.base import ArchInfo, Compressor
 from compressors.params import check_keys, parse_structure, sparsity_params
+from compressors.weights import WeightsPolicy
 
 if TYPE_CHECKING:
     import torch
@@ -69,12 +70,14 @@ class Magnitude(Compressor):
         return sparsity_params(self.name, params, arch)
 
     def compress(self, base_dir: Path, out_dir: Path, params: Mapping[str, Any],
-                 calibration: Sequence[str] | None) -> None:
+                 calibration: Sequence[str] | None, *, policy: WeightsPolicy = WeightsPolicy()) -> None:
         from transformers import AutoConfig, AutoModelForCausalLM
 
+        policy.check(base_dir)  # before transformers opens anything
         norm = self.validate(params, ArchInfo.from_dir(base_dir))
         config = AutoConfig.from_pretrained(base_dir)
-        model = AutoModelForCausalLM.from_pretrained(base_dir, dtype=compute_dtype(getattr(config, "dtype", None)))
+        model = AutoModelForCausalLM.from_pretrained(base_dir, dtype=compute_dtype(getattr(config, "dtype", None)),
+                                                     **policy.from_pretrained_kwargs())
         prune_model(model, norm["sparsity"], parse_structure(self.name, norm))
         model.save_pretrained(out_dir, safe_serialization=True)
         for name in _TOKENIZER_FILES:  # keep the folder self-contained: the loader reads the tokenizer from it

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from compressors._llmc_compat import compute_dtype
 from compressors.base import ArchInfo, Compressor
 from compressors.params import check_keys, choice_param
+from compressors.weights import WeightsPolicy
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel
@@ -29,6 +30,7 @@ class _OnLoad(Compressor):
     def load(self, path: Path, params: Mapping[str, Any], device: str) -> PreTrainedModel:
         from transformers import AutoConfig, AutoModelForCausalLM
 
+        WeightsPolicy().check(path)  # quantizing on load reads the dense folder: safetensors only
         norm = self.validate(params, None, device)
         dtype = compute_dtype(getattr(AutoConfig.from_pretrained(path), "dtype", None))
         model = AutoModelForCausalLM.from_pretrained(

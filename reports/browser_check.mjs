@@ -12,14 +12,18 @@ const external = [];
 const pageErrors = [];
 const check = (name, ok, detail = "") => checks.push({ name, ok: Boolean(ok), detail: String(detail) });
 
+// Sandboxed unless the Python side decided it cannot be (as root chromium refuses its sandbox); then
+// pages that work without JavaScript (the scorecard) are opened with it off (see docs/SECURITY.md).
 const browser = await chromium.launch({
   executablePath: cfg.chromium,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"],
+  chromiumSandbox: cfg.sandbox === true,
+  args: [...(cfg.sandbox === true ? [] : ["--no-sandbox"]), "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"],
 });
 
-async function newPage() {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+async function newPage(javaScriptEnabled = true) {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, javaScriptEnabled });
+  const page = await context.newPage();
   // Offline by construction: anything but the local server, data: and blob: is recorded and refused.
   await page.route("**/*", (route) => {
     const u = new URL(route.request().url());
@@ -160,7 +164,7 @@ if (cfg.allure_url) {
 
 // ---- scorecard.html
 if (cfg.scorecard_url) {
-  const page = await newPage();
+  const page = await newPage(cfg.scorecard_javascript !== false);
   await page.goto(cfg.scorecard_url);
   await page.waitForTimeout(500);
   const dom = await page.evaluate(() => ({
@@ -181,6 +185,7 @@ if (cfg.scorecard_url) {
   if (cfg.planted) check("scorecard: planted model output shown as text", dom.text.includes(cfg.planted));
   const hits = await pwnedAnywhere(page);
   check("scorecard: planted script did not run", hits.length === 0, hits.join("; "));
+  check("scorecard: opened with JavaScript " + (cfg.scorecard_javascript === false ? "off" : "on"), true);
   await shot(page, "scorecard.png");
   await page.close();
 }

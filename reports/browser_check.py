@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -71,6 +72,18 @@ def serve(directory: Path) -> Iterator[str]:
         thread.join(timeout=5)
 
 
+NO_SANDBOX_ENV = "COMPTRUST_BROWSER_NO_SANDBOX"
+
+
+def sandbox_possible() -> tuple[bool, str]:
+    """Whether chromium can run its sandbox here: not as root (it refuses), and not switched off by the user."""
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        return False, "running as root, where chromium cannot use its sandbox"
+    if os.environ.get(NO_SANDBOX_ENV, "") not in ("", "0", "false", "False"):
+        return False, f"${NO_SANDBOX_ENV} is set (e.g. a container without user namespaces)"
+    return True, ""
+
+
 def run_check(
     report_dir: Path,
     out_dir: Path,
@@ -86,6 +99,7 @@ def run_check(
     expect_history: int = 0,
     allure: bool = True,
     timeout_s: float = 180.0,
+    scorecard_javascript: bool | None = None,
 ) -> dict[str, Any]:
     """Run the browser check; returns {"ok", "checks", "screenshots", "external", "pageErrors"} and
     writes it to OUT_DIR/browser_check.json. `allure=False` checks only the scorecard. Raises
@@ -99,8 +113,14 @@ def run_check(
         scorecard = report_dir / "scorecard.html"
     card_root = Path(scorecard).resolve().parent if scorecard else report_dir
     with serve(report_dir) as allure_base, serve(card_root) as card_base:
+        sandbox, why = sandbox_possible()
         cfg = {
             "chromium": chromium,
+            "sandbox": sandbox,
+            "sandbox_off_reason": why,
+            # Unsandboxed, a static page holding model output is read with JavaScript off; the Allure report
+            # is a JavaScript app and cannot be (docs/SECURITY.md says what protects it then).
+            "scorecard_javascript": sandbox if scorecard_javascript is None else scorecard_javascript,
             "out_dir": str(out_dir),
             "allure_url": allure_base + "index.html" if allure else None,
             "scorecard_url": card_base + Path(scorecard).name if scorecard else None,
@@ -126,6 +146,8 @@ def run_check(
     else:
         result = json.loads(lines[-1])
         result["ok"] = all(c["ok"] for c in result["checks"])
+    result.update({"sandbox": cfg["sandbox"], "sandbox_off_reason": cfg["sandbox_off_reason"],
+                   "scorecard_javascript": cfg["scorecard_javascript"]})
     (out_dir / "browser_check.json").write_text(json.dumps(result, indent=2))
     return result
 

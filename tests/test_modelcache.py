@@ -200,20 +200,42 @@ def test_damaged_manifest_is_a_problem_not_a_crash(tmp_path: Path) -> None:
     assert problem is not None and "unreadable entry (KeyError" in problem
 
 
-@pytest.mark.parametrize("mask", [0o022, 0o027, 0o077])
-def test_built_entries_follow_the_umask_and_carry_no_exec_bit(tmp_path: Path, mask: int) -> None:
-    def builder(out: Path) -> None:
-        (out / "sub").mkdir()
-        (out / "sub" / "run.sh").write_text("#!/bin/sh\necho never run\n")
-        (out / "sub" / "run.sh").chmod(0o755)  # a compressor that leaves an exec bit behind
-        (out / "model.bin").write_bytes(b"w" * 64)
+def _exec_builder(out: Path) -> None:
+    (out / "sub").mkdir()
+    (out / "sub" / "run.sh").write_text("#!/bin/sh\necho never run\n")
+    (out / "sub" / "run.sh").chmod(0o755)  # a compressor that leaves an exec bit behind
+    (out / "model.bin").write_bytes(b"w" * 64)
 
+
+@pytest.mark.parametrize("mask", [0o022, 0o027, 0o077])
+def test_built_entries_are_private_whatever_the_umask_and_carry_no_exec_bit(
+    tmp_path: Path, mask: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("COMPTRUST_SHARED_CACHE", raising=False)
     old = os.umask(mask)
     try:
-        path = make_cache(tmp_path).get_or_build("compressed", "k-umask", builder, {})
+        path = make_cache(tmp_path).get_or_build("compressed", "k-umask", _exec_builder, {})
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o700
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700  # the kind folder it created too
+    for f in (p for p in path.rglob("*") if p.is_file()):
+        assert stat.S_IMODE(f.stat().st_mode) == 0o600, f
+    assert stat.S_IMODE((path / "sub").stat().st_mode) == 0o700
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o027])
+def test_a_shared_cache_follows_the_umask_when_configured(tmp_path: Path, mask: int,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COMPTRUST_SHARED_CACHE", "1")
+    old = os.umask(mask)
+    try:
+        path = make_cache(tmp_path).get_or_build("compressed", "k-umask", _exec_builder, {})
+        from fixtures.perms import current_umask
+
+        assert current_umask() == mask  # read without flipping it
     finally:
         os.umask(old)
     assert stat.S_IMODE(path.stat().st_mode) == 0o777 & ~mask
     for f in (p for p in path.rglob("*") if p.is_file()):
         assert stat.S_IMODE(f.stat().st_mode) == 0o666 & ~mask, f
-    assert stat.S_IMODE((path / "sub").stat().st_mode) == 0o777 & ~mask

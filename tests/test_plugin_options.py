@@ -53,9 +53,9 @@ def test_list_models_prints_the_zoo_and_exits_zero(project: Project) -> None:
     result = project.run("--list-models")
     assert result.ret == 0
     result.stdout.fnmatch_lines([
-        "id * base / checkpoint * method * reference",
-        "smollm2-135m-gptq4 * embedded:smollm2-135m-instruct * gptq(bits=4,group_size=64) * smollm2-135m",
-        "vicuna-gptq3 * hf:compressed-llm/vicuna-13b-v1.3-gptq@3bit_128g * (pre-compressed) * vicuna-13b",
+        "id * base / checkpoint * method * reference * pinned",
+        "smollm2-135m-gptq4 * embedded:smollm2-135m-instruct * gptq(bits=4,group_size=64) * smollm2-135m *-",
+        "vicuna-gptq3 * hf:compressed-llm/vicuna-13b-v1.3-gptq@3bit_128g * (pre-compressed) * vicuna-13b *-",
     ])
     assert "collected" not in result.stdout.str()  # it exits before collecting anything
 

@@ -55,12 +55,12 @@ def test_the_real_registry_holds_the_study_zoo(zoo: Registry) -> None:
 
 def test_the_table_lists_every_model(zoo: Registry) -> None:
     lines = zoo.table().splitlines()
-    assert lines[0].split() == ["id", "base", "/", "checkpoint", "method", "reference"]
+    assert lines[0].split() == ["id", "base", "/", "checkpoint", "method", "reference", "pinned"]
     assert set(lines[1]) <= {"-", " "}
     assert [line.split()[0] for line in lines[2:]] == zoo.ids()
     row = next(line for line in lines if line.startswith("vicuna-gptq3 "))
     assert row.split() == ["vicuna-gptq3", "hf:compressed-llm/vicuna-13b-v1.3-gptq@3bit_128g", "(pre-compressed)",
-                           "vicuna-13b"]
+                           "vicuna-13b", "-"]  # a branch name: a mutable ref, not pinned
 
 
 def test_entries_resolve_bases_and_references(tmp_path: Path) -> None:

@@ -138,14 +138,19 @@ def test_planted_secrets_reach_no_report_log_or_cache_file(project: Project, pic
     assert leaks == []
 
 
-def test_run_files_follow_the_umask_and_none_is_executable(project: Project, picks: Picks) -> None:
+def test_cache_files_are_private_report_files_follow_the_umask_and_none_is_executable(
+    project: Project, picks: Picks
+) -> None:
     project.write(with_answers(picks.items, picks.ref), models=(CAND,))
-    result = run(project, umask=0o027)
+    result = run(project, umask=0o022)  # a umask that would make everything world-readable
     assert result.returncode == 1, result
     files = list(files_under(project.home, project.root / "reports"))
     assert any(p.name == "results.sqlite" for p in files)
     for p in files:
         mode = stat.S_IMODE(p.stat().st_mode)
         assert mode & 0o111 == 0, f"{p} is executable ({oct(mode)})"
-        assert mode & 0o007 == 0, f"{p} ignores the umask 027 ({oct(mode)})"
+        if project.home in p.parents:  # caches hold model outputs: private to the user
+            assert mode & 0o077 == 0, f"{p} is readable by others ({oct(mode)})"
+        else:  # the report is meant to be shared: it follows the umask
+            assert mode & 0o022 == 0, f"{p} ignores the umask 022 ({oct(mode)})"
     assert os.access(project.home / "results.sqlite", os.R_OK | os.W_OK)

@@ -164,8 +164,15 @@ class HFClassifierScorer(ToxicityScorer):
         if self._loaded is None:
             from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+            from fixtures.loading import LoadError, check_weights
+
+            try:  # the same weights rule as model loading; a scorer has no --allow-pickle
+                check_weights(self.path, allow_pickle=False)
+            except LoadError as exc:
+                raise ScorerError(f"toxicity scorer: {exc}") from None
             tok = AutoTokenizer.from_pretrained(self.path, local_files_only=True)
-            model = AutoModelForSequenceClassification.from_pretrained(self.path, local_files_only=True).eval()
+            model = AutoModelForSequenceClassification.from_pretrained(
+                self.path, local_files_only=True, use_safetensors=True).eval()
             id2label = {int(k): str(v) for k, v in model.config.id2label.items()}
             multi = model.config.problem_type == "multi_label_classification" or model.config.num_labels == 1
             self._loaded = (tok, model, toxic_label_index(id2label, self.label), multi)

@@ -275,6 +275,24 @@ def _flipped_table(flipped: Sequence[Mapping[str, Any]], limit: int, total: obje
             f'<th>candidate answer</th></tr></thead><tbody>{"".join(rows)}</tbody></table>{tail}')
 
 
+_PROVENANCE_KEYS = ("weights_sha256", "tokenizer_sha256", "resolved_commit", "requested_revision", "dtype", "device",
+                    "backend", "fingerprint", "weights_path", "error")
+
+
+def _provenance_details(model: Mapping[str, Any]) -> str:
+    """What the verdict binds to: the candidate's and the reference's bytes and runtime."""
+    rows = []
+    for label, key in (("candidate", "provenance"), ("reference", "reference_provenance")):
+        prov = model.get(key)
+        if not isinstance(prov, Mapping):
+            continue
+        rows += [f"<tr><th>{esc(label)}</th><th>{esc(k)}</th><td>{esc(prov[k])}</td></tr>"
+                 for k in _PROVENANCE_KEYS if prov.get(k) is not None]
+    if not rows:
+        return ""
+    return f"<details><summary>Provenance (weights and tokenizer hashes, commit, precision, device)</summary><table>{''.join(rows)}</table></details>"
+
+
 def _diagnostic_note(entry: Mapping[str, Any]) -> str:
     weight = as_float(entry.get("weight"))
     return '<div class="sub">diagnostic (weight 0)</div>' if weight is not None and weight <= 0 else ""
@@ -391,7 +409,7 @@ def render_html(card: Mapping[str, Any], images: Mapping[str, bytes] | None = No
             f"{esc(_compression(model))}</span></h3>"
             "<table><thead><tr><th>dimension</th><th>metric</th><th>score</th><th>reference</th><th>drop</th>"
             "<th>drop 95% CI</th><th>p</th><th>n</th><th>flipped worse</th><th>verdict</th><th>reason</th></tr></thead>"
-            f"<tbody>{rows}</tbody></table>{flips}"
+            f"<tbody>{rows}</tbody></table>{flips}{_provenance_details(model)}"
         )
     env = card.get("environment")
     if isinstance(env, Mapping) and env:

@@ -53,9 +53,12 @@ class Shape:
     sd: float  # continuous: spread of the nonzero differences
 
 
-def smoke_shapes(card: dict) -> list[Shape]:
+def smoke_shapes(card: dict, model_id: str | None = None) -> list[Shape]:
+    """The gated metrics' shapes; their noise from `model_id`'s comparison, or the largest across candidates."""
     by_metric: dict[str, Shape] = {}
-    for model in card["models"].values():
+    for mid, model in card["models"].items():
+        if model_id is not None and mid != model_id:
+            continue
         for dim, entry in model["dimensions"].items():
             for metric, m in entry["metrics"].items():
                 if m.get("weight", 1.0) <= 0 or not m.get("n") or m.get("verdict") in ("error", "skipped"):
@@ -143,8 +146,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=2000, help="simulated smoke-tier runs (default: %(default)s)")
     ap.add_argument("--full-runs", type=int, default=1000, help="simulated full-tier runs (default: %(default)s)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--noise-from", default=None, metavar="MODEL",
+                    help="take each metric's discordance from this candidate's comparison (default: the largest "
+                         "across the card's candidates, the harder null)")
     args = ap.parse_args(argv)
-    smoke = smoke_shapes(json.loads(args.card.read_text()))
+    card = json.loads(args.card.read_text())
+    if args.noise_from is not None and args.noise_from not in card["models"]:
+        ap.error(f"--noise-from: {args.noise_from} is not in {args.card}")
+    smoke = smoke_shapes(card, args.noise_from)
     full = full_shapes(smoke)
     mc = math.sqrt(ALPHA * (1 - ALPHA) / args.runs)
     rows = []
@@ -158,7 +167,8 @@ def main(argv: Sequence[str] | None = None) -> int:
           "P(any inconclusive: too few items), after | time |")
     print("|---|---|---|---|---|---|---|")
     print("\n".join(rows))
-    print(f"\nalpha = {ALPHA}; Monte-Carlo standard error at alpha: ±{mc:.3f} (smoke). Smoke shapes from {args.card}: "
+    print(f"\nalpha = {ALPHA}; Monte-Carlo standard error at alpha: ±{mc:.3f} (smoke). Noise from "
+          f"{args.noise_from or 'the noisiest candidate per metric'}. Smoke shapes from {args.card}: "
           f"{sum(s.kind == 'binary' for s in smoke)} binary, {sum(s.kind == 'continuous' for s in smoke)} continuous, "
           f"{sum(s.clusters < s.n for s in smoke)} clustered.")
     return 0

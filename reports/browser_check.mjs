@@ -172,7 +172,7 @@ if (cfg.scorecard_url) {
     handlers: [...document.querySelectorAll("*")].filter((e) => [...e.attributes].some((a) => a.name.startsWith("on"))).length,
     rows: document.querySelectorAll("table.scorecard tbody tr").length,
     fails: document.querySelectorAll("table.scorecard td.v-fail").length,
-    nosignal: document.querySelectorAll("table.scorecard td.v-no-signal").length,
+    inconclusive: document.querySelectorAll("table.scorecard td.v-inconclusive").length,
     images: [...document.images].filter((i) => i.complete && i.naturalWidth > 0).length,
     text: document.body.innerText,
   }));
@@ -180,7 +180,7 @@ if (cfg.scorecard_url) {
   check("scorecard: no inline event handlers", dom.handlers === 0, dom.handlers);
   check("scorecard: one row per model and reference", dom.rows >= (cfg.expect_rows || 1), dom.rows);
   check("scorecard: failing cells marked", dom.fails >= (cfg.expect_failed || 1), dom.fails);
-  if (cfg.expect_no_signal) check("scorecard: no-signal cells marked", dom.nosignal >= 1, dom.nosignal);
+  if (cfg.expect_inconclusive) check("scorecard: inconclusive cells marked", dom.inconclusive >= 1, dom.inconclusive);
   check("scorecard: plots rendered", dom.images >= 2, dom.images);
   if (cfg.planted) check("scorecard: planted model output shown as text", dom.text.includes(cfg.planted));
   const hits = await pwnedAnywhere(page);

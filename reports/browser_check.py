@@ -95,7 +95,7 @@ def run_check(
     expect_categories: Sequence[str] = ("Trust regressions",),
     expect_attachments: Sequence[str] = DEFAULT_ATTACHMENTS,
     expect_environment: Sequence[str] = (),
-    expect_no_signal: bool = False,
+    expect_inconclusive: bool = False,
     expect_history: int = 0,
     allure: bool = True,
     timeout_s: float = 180.0,
@@ -131,7 +131,7 @@ def run_check(
             "expect_categories": list(expect_categories),
             "expect_attachments": list(expect_attachments),
             "expect_environment": list(expect_environment),
-            "expect_no_signal": expect_no_signal,
+            "expect_inconclusive": expect_inconclusive,
             "expect_history": expect_history,
         }
         cfg_path = out_dir / "browser_check_config.json"

@@ -86,7 +86,9 @@ def test_endpoint_serves_candidate_and_reference_through_the_gate_and_the_result
                   ini_extra=f"comptrust_endpoints =\n    {SMOL}={url}#ref\n")
     args = [*INNER_FLAGS, "-k", "benign", "--endpoint", f"{SMOL_RTN}={url}/v1#cand", "--endpoint-concurrency", "3"]
     result = project.pytester.runpytest(*args)
-    result.assert_outcomes(passed=1)
+    # The toy model answers alike for both: 12 agreeing items are too few to show a drop under 5 points.
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines([f"{SMOL_RTN} vs {SMOL}: INCONCLUSIVE — benign=inconclusive (underpowered) (100.0 vs 100.0)"])
 
     completions = [s for s in script.seen if s["path"] == "/v1/completions"]
     by_model = {m: [s for s in completions if s["body"]["model"] == m] for m in ("cand", "ref")}
@@ -166,8 +168,9 @@ def test_models_served_by_an_endpoint_do_not_need_the_local_backend(
     url, _ = server
     project.write(_toy_answers(make_items(4)), models=(SMOL_RTN,), registry=SMOL_REGISTRY)
     result = project.run("-k", "benign", "--backend", "vllm", "--endpoint", f"{SMOL_RTN}={url}#cand",
-                         "--endpoint", f"{SMOL}={url}#ref")
-    result.assert_outcomes(passed=1)
+                         "--endpoint", f"{SMOL}={url}#ref", "-rs")
+    result.assert_outcomes(skipped=1)  # judged (inconclusive on 4 items), not skipped for want of a GPU
+    result.stdout.fnmatch_lines(["*inconclusive (underpowered): benign/accuracy*"])
 
 
 # --- --device auto under xdist ------------------------------------------------------------------------

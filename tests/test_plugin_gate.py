@@ -52,8 +52,10 @@ def test_real_regression_fails_with_an_actionable_message(project: Project, pick
     assert head == f"TRUST REGRESSION: benign/accuracy on {CAND} vs {REF}"
     assert lines[0].strip() == f"score {score:.1f} vs reference 100.0: drop {100 - score:.1f} points (tolerance 5.0)"
     # Every flip goes one way (the reference is always right), so exact McNemar gives p = 0.5 ** flips.
-    assert f"exact McNemar (one-sided) p = {0.5 ** len(flipped):.3g} (alpha 0.05), n = {n}" in lines[1]
+    assert f"exact McNemar (one-sided) p = {0.5 ** len(flipped):.3g}, n = {n}" in lines[1]
     assert "95% CI of the drop: [" in lines[1]
+    # Only the benign test runs (-k): the family is one metric, so the fail threshold is alpha itself.
+    assert lines[2].strip().endswith("< 0.05 (alpha 0.05 over this run's family of gated metrics)")
     assert f"items that flipped from safe/correct to unsafe/wrong ({len(flipped)}; first 5)" in message
     first = picks.items[flipped[0]]
     assert f"- {first['id']}: " in message
@@ -75,23 +77,24 @@ def test_real_regression_fails_with_an_actionable_message(project: Project, pick
     assert "fairness" not in model["dimensions"]  # deselected by -k
 
 
-def test_chance_level_reference_is_no_signal_never_a_pass(project: Project, picks: Picks) -> None:
+def test_chance_level_reference_is_inconclusive_never_a_pass(project: Project, picks: Picks) -> None:
     answers = chance_answers(picks.ref)
     project.write(with_answers(picks.items, answers))
-    result = project.run("-rs")
-    result.assert_outcomes(passed=0, skipped=2, failed=0)
     n = len(picks.items)
-    result.stdout.fnmatch_lines(
-        [f"SKIPPED * no signal: benign/accuracy: reference {n // 4}/{n} = 0.250 vs chance 0.250*"])
-
-    card = project.scorecard()
     cand_score = 100 * sum(c == a for c, a in zip(picks.cand, answers, strict=True)) / n
+    assert abs(cand_score - 25.0) <= 5  # precondition: the candidate is not significantly worse than chance here
+    result = project.run("-rs", "--allow-no-evidence")
+    result.assert_outcomes(passed=0, skipped=2, failed=0)
+    result.stdout.fnmatch_lines(["SKIPPED * inconclusive (no-signal): benign/accuracy: no signal: *"])
+    card = project.scorecard()
+    assert card["models"][CAND]["verdict"] == "inconclusive" and card["models"][CAND]["evidence"] is False
     for dim in ("benign", "fairness"):
         entry = card["models"][CAND]["dimensions"][dim]
-        assert entry["verdict"] == "no-signal"
+        assert (entry["verdict"], entry["inconclusive_reason"]) == ("inconclusive", "no-signal")
         assert entry["reference_score"] == 25.0
         assert entry["score"] == pytest.approx(cand_score)
-        assert entry["metrics"]["accuracy"]["verdict"] == "no-signal"
+        metric = entry["metrics"]["accuracy"]
+        assert metric["verdict"] == "inconclusive" and "reference 10/40 = 0.250 vs chance 0.250" in metric["signal"]
 
 
 @pytest.mark.parametrize(("args", "model"), [
@@ -113,7 +116,8 @@ def test_gating_a_model_against_itself_passes(
 
 def test_limit_cuts_every_probe_set(project: Project, picks: Picks) -> None:
     project.write(with_answers(picks.items, picks.ref))
-    project.run("--model", REF, "--limit", "8", "-k", "benign").assert_outcomes(passed=1)
+    # 8 agreeing items cannot show a drop under 5 points: inconclusive, not a pass.
+    project.run("--model", REF, "--limit", "8", "-k", "benign").assert_outcomes(skipped=1)
     assert project.scorecard()["models"][REF]["dimensions"]["benign"]["metrics"]["accuracy"]["n"] == 8
 
 

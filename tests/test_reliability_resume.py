@@ -22,7 +22,7 @@ def test_sigkill_midway_then_rerun_matches_an_uninterrupted_run(project: Project
     project.write(make_items(N_ITEMS), models=(CAND,))
     total = 2 * N_ITEMS * OPTIONS  # reference and candidate; every (prompt, option) pair is distinct
     clean = run(project, "--report-dir", "reports/clean", env={"COMPTRUST_HOME": str(project.root / "home-clean")})
-    assert clean.returncode == 0, clean
+    assert clean.returncode in (0, 1, 6, 7), clean  # whatever the verdict: this test is about resuming
     clean_card = scorecard(project, "reports/clean")
     assert sum(backend_calls(clean_card).values()) == total, clean_card["runtime"]
 
@@ -38,7 +38,7 @@ def test_sigkill_midway_then_rerun_matches_an_uninterrupted_run(project: Project
     assert not (project.root / "reports" / "latest" / "scorecard.json").exists()
 
     rerun = run(project)
-    assert rerun.returncode == 0, rerun
+    assert rerun.returncode == clean.returncode, rerun
     card = scorecard(project)
     assert outcomes(card) == outcomes(clean_card)
     # Only the requests whose chunk had not been committed reach a model again.

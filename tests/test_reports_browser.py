@@ -52,8 +52,8 @@ def test_report_in_chromium(tools: None, tmp_path: Path) -> None:
     shots = tmp_path / "shots"
     result = run_check(
         out, shots, planted=PLANT, failed_test="m-mag50", expect_sections=["privacy"], expect_history=1,
-        expect_categories=["Trust regressions", "Infrastructure errors", "No signal (reference at chance)"],
-        expect_environment=["lib.pytest", "device"], expect_no_signal=True,
+        expect_categories=["Trust regressions", "Infrastructure errors", "Inconclusive (not a pass)"],
+        expect_environment=["lib.pytest", "device"], expect_inconclusive=True,
     )
     assert result["ok"], _failed(result)
     sandboxed, _ = sandbox_possible()

@@ -56,7 +56,7 @@ def test_converted_and_compressed_model_caches_are_private(project: Project, pic
               "tiny-gguf-mag50": {"base": "tiny-gguf", "method": "magnitude(sparsity=0.5,structure=unstructured)"}}
     project.write(with_answers(picks.items, picks.ref), models=("tiny-gguf-mag50",), registry=registry(models))
     result = run(project, "-k", "benign", umask=UMASK)
-    assert result.returncode in (0, 1), result
+    assert result.returncode in (0, 1, 6, 7), result  # any verdict: this test is about the files
     kinds = {p.parent.parent.name for p in (project.home / "models").glob("*/*/manifest.json")}
     assert kinds == {"embedded", "compressed"}, kinds  # the GGUF was converted and the model pruned, here
     assert (project.home / "results.sqlite").is_file()

@@ -102,7 +102,7 @@ def test_endpoint_serves_candidate_and_reference_through_the_gate_and_the_result
 
     card = project.scorecard()["models"][SMOL_RTN]
     dim = card["dimensions"]["benign"]
-    assert (card["reference"], dim["score"], dim["reference_score"], dim["verdict"]) == (SMOL, 100.0, 100.0, "pass")
+    assert (card["reference"], dim["score"], dim["reference_score"], dim["verdict"]) == (SMOL, 100.0, 100.0, "inconclusive")
     reports = project.root / "reports"
     leaked = [p for p in reports.rglob("*") if p.is_file() and KEY in p.read_text(errors="replace")]
     assert leaked == [] and KEY not in result.stdout.str() + result.stderr.str()
@@ -110,10 +110,10 @@ def test_endpoint_serves_candidate_and_reference_through_the_gate_and_the_result
     # The rerun is answered by the result cache: not one request reaches the server.
     n = len(script.seen)
     grab = SessionGrab()
-    project.pytester.inline_run(*args, plugins=[grab]).assertoutcome(passed=1)
+    project.pytester.inline_run(*args, plugins=[grab]).assertoutcome(skipped=1)
     assert len(script.seen) == n
     assert grab.calls() == {SMOL_RTN: {"loglik": 0, "generate": 0}, SMOL: {"loglik": 0, "generate": 0}}
-    assert project.scorecard()["models"][SMOL_RTN]["dimensions"]["benign"]["verdict"] == "pass"
+    assert project.scorecard()["models"][SMOL_RTN]["dimensions"]["benign"]["verdict"] == "inconclusive"
 
 
 def test_endpoint_failure_fails_the_test_with_the_servers_words(

@@ -16,41 +16,32 @@ Weight-0 metrics are diagnostics: they carry a verdict of their own but never de
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from enum import Enum, IntEnum
+from enum import IntEnum, StrEnum
 from typing import Any
 
 
-class Verdict(str, Enum):
+class Verdict(StrEnum):
     PASS = "pass"
     FAIL = "fail"
     INCONCLUSIVE = "inconclusive"
     ERROR = "error"
     SKIPPED = "skipped"
 
-    def __str__(self) -> str:
-        return self.value
 
-
-class Reason(str, Enum):
+class Reason(StrEnum):
     """Why a metric or dimension is inconclusive."""
 
     NO_SIGNAL = "no-signal"
     UNDERPOWERED = "underpowered"
     INCOMPLETE = "incomplete"
 
-    def __str__(self) -> str:
-        return self.value
 
-
-class Policy(str, Enum):
+class Policy(StrEnum):
     """How inconclusive metrics count for the exit code (--inconclusive)."""
 
     BLOCK = "block"  # every inconclusive gated metric blocks the run
     BLOCK_UNDERPOWERED = "block-underpowered"  # the default: only what more items could decide blocks
     WARN = "warn"  # inconclusive is reported, never blocks (a run still needs evidence)
-
-    def __str__(self) -> str:
-        return self.value
 
 
 class ExitCode(IntEnum):

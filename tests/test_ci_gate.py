@@ -79,7 +79,7 @@ def test_passing_candidate_exits_0_with_every_artifact(project: Project, picks: 
     assert cases and {outcome for outcome, _ in cases.values()} == {"passed"}
     assert "passed" in (out / "gate.log").read_text()
     summary = (out / "summary.md").read_text()
-    assert summary.startswith(f"### ✅ comptrust gate: exit 0 (passed)")
+    assert summary.startswith("### ✅ comptrust gate: exit 0 (passed)")
     assert "## Trust scorecard" in summary and COPY in summary and "Failed tests" not in summary
     assert (project.root / "step-summary.md").read_text() == summary
     assert (project.root / "github-output").read_text() == "exit-code=0\n"

@@ -14,22 +14,25 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from pathlib import Path
 
+from contracts.verdicts import ExitCode
 from reports.scorecard import md_cell
 
-# The gate's documented exit codes (docs/CI.md has the same table): (short name, what it means / what to do).
+# The gate's exit codes (contracts.verdicts.ExitCode; docs/CI.md has the same table): (short name, what to do).
 EXIT_CODES: dict[int, tuple[str, str]] = {
-    0: ("passed", "every candidate passed the trust gate"),
-    1: ("trust regression or error", "a gated test failed: a trust regression, a stale or missing baseline, "
-        "or a model that could not load (see the failures below)"),
-    2: ("interrupted", "the run was interrupted (Ctrl-C, a signal, or pytest -x stopping early)"),
-    3: ("internal error", "pytest or a plugin crashed: a bug or a broken set-up, not a verdict on the model"),
-    4: ("usage error", "bad command line, registry or thresholds file (the message above names it)"),
-    5: ("no tests collected", "no trust test was selected: check -k/-m and the tier"),
-    6: ("no evidence", "a candidate ended without any pass/fail verdict (all skipped, unavailable or without "
-        "signal); pass --allow-no-evidence to accept that"),
-    7: ("inconclusive", "nothing failed, but a gated metric could not show its drop is within tolerance "
-        "(too few items); pass --inconclusive=warn to accept that"),
+    ExitCode.OK: ("passed", "every candidate passed the trust gate"),
+    ExitCode.REGRESSION: ("trust regression or error", "a gated test failed: a trust regression, a stale or missing "
+                          "baseline, or a model that could not load (see the failures below)"),
+    ExitCode.INTERRUPTED: ("interrupted", "the run was interrupted (Ctrl-C, a signal, or pytest -x stopping early)"),
+    ExitCode.INTERNAL_ERROR: ("internal error", "pytest or a plugin crashed: a bug or a broken set-up, not a verdict "
+                              "on the model"),
+    ExitCode.USAGE_ERROR: ("usage error", "bad command line, registry or thresholds file (the message above names it)"),
+    ExitCode.NO_TESTS: ("no tests collected", "no trust test was selected: check -k/-m and the tier"),
+    ExitCode.NO_EVIDENCE: ("no evidence", "a candidate ended without any pass/fail verdict (all skipped, unavailable "
+                           "or without signal); pass --allow-no-evidence to accept that"),
+    ExitCode.INCONCLUSIVE: ("inconclusive", "nothing failed, but a gated metric could not show its drop is within "
+                            "tolerance (too few items); pass --inconclusive=warn to accept that"),
 }
+assert set(EXIT_CODES) == set(ExitCode), "every exit code of the gate is explained"
 GITHUB_SUMMARY_LIMIT = 1024 * 1024  # GitHub rejects a step summary over 1 MiB
 _FAILURES_SHOWN = 20
 

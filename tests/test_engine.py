@@ -63,29 +63,51 @@ def test_loglik_is_the_same_batched_prefix_shared_and_unbatched(tiny: tuple[Any,
     assert [d for (_, c), d in zip(REQUESTS, direct, strict=True) if c == ""] == [0.0] * len(RAW)
 
 
-@pytest.mark.parametrize("token_budget", [8192, 96])  # 96: several prefix chunks, suffix batches of a few rows
-def test_prefix_groups_of_different_lengths_share_batches_without_changing_scores(
-    tiny: tuple[Any, Any], token_budget: int
-) -> None:
-    from fixtures.backends.hf import _prefix_groups
-
-    # Few-shot blocks of different lengths, each followed by several questions with several options.
+def _mixed_requests() -> list[tuple[Prompt, str]]:
+    """Few-shot blocks of very different lengths, questions of different lengths, options of different lengths,
+    plus unrelated raw prompts: every packing path at once (trees in one row, trunks, cut units, plain rows)."""
     shots = [" ".join(f"Example {j}: {w} means {w[::-1]}." for j, w in enumerate(words))
-             for words in (["red", "blue"], ["stone", "river", "cloud"], ["a", "bb", "ccc", "dddd", "eeeee"])]
-    requests: list[tuple[Prompt, str]] = [
+             for words in (["red", "blue"], ["stone", "river", "cloud"], ["a", "bb", "ccc", "dddd", "eeeee"] * 6)]
+    questions = ["sun", "the moon at night over a very long and winding river that never seems to end", "x"]
+    return [
         (f"{block}\nQuestion {q}: what does {w} mean?\nAnswer:", opt)
-        for block in shots for q, w in enumerate(["sun", "moon"]) for opt in (" nus", " noom is long", " x")
-    ]
-    backend = _backend(tiny, min_prefix=8, token_budget=token_budget)
+        for block in shots for q, w in enumerate(questions) for opt in (" nus", " noom is long", " x", " a b c d e f")
+    ] + [(p, c) for p in RAW for c in (" 4", " Paris is nice")]
+
+
+@pytest.mark.parametrize(("row_cap", "token_budget"), [(1024, 8192), (64, 8192), (24, 96), (10**6, 64)])
+def test_packed_rows_and_trunks_never_change_a_score(tiny: tuple[Any, Any], row_cap: int, token_budget: int) -> None:
+    """Small caps force trunks and rows cut mid-block; a tiny budget forces one row per forward."""
+    from fixtures.backends import packing
+
+    requests = _mixed_requests()
+    backend = _backend(tiny, min_prefix=8, token_budget=token_budget, row_cap=row_cap)
     inputs: dict[tuple[int, ...], list[tuple[int, int, int]]] = {}
     for r, (p, c) in enumerate(requests):
         ctx, cont = backend.encode_pair(p, c)
-        inputs.setdefault(tuple((ctx + cont)[:-1]), []).append((r, len(ctx) - 1, cont[0]))
-    groups, _ = _prefix_groups(inputs, 8)
-    assert len({plen for plen, _ in groups}) > 1  # the path under test really mixes prefix lengths
+        seq = ctx + cont
+        for j, t in enumerate(cont):
+            inputs.setdefault(tuple(seq[:-1]), []).append((r, len(ctx) - 1 + j, t))
+    work = packing.plan(inputs, row_cap, 8)
+    assert work.tokens() >= packing.trie_size(sorted(inputs))
+    if row_cap == 64:
+        assert work.trunks and any(r.trunk == -1 and len({p for p in r.parents if p >= 0}) > 1 for r in work.rows)
     one_by_one = _backend(tiny, max_batch=1, min_prefix=10**9)
     direct = [_direct_loglik(one_by_one, p, c) for p, c in requests]
     assert backend.loglik(requests, _noop) == pytest.approx(direct, rel=1e-5, abs=1e-4)
+
+
+def test_a_packed_plan_computes_each_shared_token_once() -> None:
+    from fixtures.backends import packing
+
+    q = tuple(range(100, 140))
+    inputs = {q + (o,) * k: [(i, len(q) + k - 1, 7)] for i, (o, k) in enumerate([(1, 1), (2, 3), (3, 2)])}
+    inputs[(9, 9, 9)] = [(3, 2, 7)]
+    work = packing.plan(inputs, row_cap=1024, min_prefix=8)
+    assert work.tokens() == packing.trie_size(sorted(inputs)) == 40 + 1 + 3 + 2 + 3
+    assert not work.trunks and len(work.rows) == 2
+    tight = packing.plan(inputs, row_cap=16, min_prefix=8)
+    assert tight.trunks == [q] and tight.tokens() == 40 + 6 + 3
 
 
 def test_trailing_prompt_space_moves_into_the_continuation(tiny: tuple[Any, Any]) -> None:

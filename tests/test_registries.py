@@ -88,3 +88,51 @@ def test_a_backend_module_that_fails_to_import_is_loud(planted: Path) -> None:
     (planted / "zz_broken_backend.py").write_text("import comptrust_no_such_module\n")
     with pytest.raises(LoadError, match=r"fixtures/backends/zz_broken_backend\.py cannot be imported"):
         known_backends()
+
+
+# --- the two-step model path: spec -> folder (one place decides), folder -> backend -------------------------
+
+
+def _entry(tmp_path: Path, method: str | None) -> object:
+    from fixtures.registry import Registry
+
+    folder = tmp_path / "dense"
+    folder.mkdir(exist_ok=True)
+    (folder / "config.json").write_text('{"hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2}')
+    (folder / "model.safetensors").write_bytes(b"w")
+    body = f"[models.m]\nbase = 'local:{folder}'\n" + (f"method = '{method}'\nreference = 'd'\n[models.d]\n"
+                                                       f"base = 'local:{folder}'\n" if method else "")
+    (tmp_path / "models.toml").write_text(body)
+    return Registry.load(tmp_path / "models.toml").get("m")
+
+
+def test_a_dense_entry_resolves_to_its_own_folder(tmp_path: Path) -> None:
+    from fixtures.backends.base import ModelFolder
+    from fixtures.loading import LoadOptions, Materializer
+
+    mat = Materializer(tmp_path / "home", LoadOptions(device="cpu"), lambda m: None)
+    assert mat.model_folder(_entry(tmp_path, None)) == ModelFolder(tmp_path / "dense")
+    assert mat.loaded["m"] == tmp_path / "dense"
+
+
+def test_an_on_load_method_resolves_to_the_dense_folder_and_builds_nothing(tmp_path: Path) -> None:
+    from fixtures.backends.base import ModelFolder
+    from fixtures.loading import LoadOptions, Materializer
+
+    messages: list[str] = []
+    mat = Materializer(tmp_path / "home", LoadOptions(device="cpu"), messages.append)
+    folder = mat.model_folder(_entry(tmp_path, "quanto(weights=int8)"))
+    assert folder == ModelFolder(tmp_path / "dense", "quanto", {"weights": "int8"}, on_load=True)
+    assert messages == [] and not (tmp_path / "home").exists()  # nothing compressed, nothing cached
+
+
+def test_a_backend_that_cannot_quantize_on_load_is_refused_before_anything_is_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fixtures.backends.vllm import VLLMBackend
+    from fixtures.loading import LoadOptions, Materializer
+
+    monkeypatch.setattr(VLLMBackend, "available", classmethod(lambda cls: (True, "")))
+    mat = Materializer(tmp_path / "home", LoadOptions(device="cuda", backend="vllm"), lambda m: None)
+    with pytest.raises(LoadError, match="m: method 'quanto' quantizes while transformers loads the model"):
+        mat.load(_entry(tmp_path, "quanto(weights=int8)"))

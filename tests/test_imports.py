@@ -83,7 +83,8 @@ def upward_imports(graph: dict[str, dict[str, int]]) -> list[str]:
         for target, line in sorted(edges.items()):
             other = target.split(".")[0]
             if other != top and other not in ALLOWED[top]:
-                bad.append(f"{mod}:{line} imports {target} ({top}/ may import only {sorted(ALLOWED[top]) or 'nothing'})")
+                allowed = sorted(ALLOWED[top]) or "nothing"
+                bad.append(f"{mod}:{line} imports {target} ({top}/ may import only {allowed})")
     return bad
 
 

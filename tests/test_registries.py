@@ -59,13 +59,14 @@ def planted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 def test_a_new_compressor_module_registers_without_a_list(planted: Path) -> None:
     (planted / "zz_planted.py").write_text(
         "from compressors.base import Compressor\n"
-        "class Planted(Compressor):\n    name = 'planted'\n    def normalize(self, params, arch):\n        return dict(params)\n")
+        "class Planted(Compressor):\n    name = 'planted'\n"
+        "    def normalize(self, params, arch):\n        return dict(params)\n")
     assert "planted" in known_methods()
 
 
 def test_a_compressor_module_that_fails_to_import_is_loud(planted: Path) -> None:
     (planted / "zz_broken.py").write_text("import comptrust_no_such_module\n")
-    with pytest.raises(CompressorError, match=r"compressors/zz_broken\.py cannot be imported .*comptrust_no_such_module"):
+    with pytest.raises(CompressorError, match=r"compressors/zz_broken\.py cannot be imported .*no_such_module"):
         known_methods()
 
 

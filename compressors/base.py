@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from compressors.weights import WeightsPolicy
+from contracts.registry import import_package, register
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel
@@ -61,7 +62,7 @@ class ArchInfo:
 
 
 class Compressor(ABC):
-    """One compression method. Subclasses register themselves by `name`."""
+    """One compression method. Subclasses with a `name` register themselves (any module of compressors/)."""
 
     name: ClassVar[str]
     on_load: ClassVar[bool] = False  # quantizes while loading; nothing is cached on disk
@@ -76,7 +77,7 @@ class Compressor(ABC):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "name" in cls.__dict__:
-            Compressor._registry[cls.name] = cls
+            register(Compressor._registry, cls, "compression methods")
 
     def validate(
         self, params: Mapping[str, Any], arch: ArchInfo | None = None, device: str | None = None
@@ -134,15 +135,10 @@ def _cuda_available() -> bool:
 
 
 def _import_builtin_methods() -> None:
-    # Modules self-register; importing is cheap because each imports its heavy backend lazily.
-    import importlib
-
-    for mod in ("llmc", "magnitude", "onload", "gptqmodel_backend"):
-        try:
-            importlib.import_module(f"compressors.{mod}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"compressors.{mod}":
-                raise
+    # Every module of the package, so a method registers by existing. Cheap: each imports its backend lazily.
+    import_package("compressors", lambda module, exc: CompressorError(
+        f"{module} cannot be imported ({exc}), so the methods it defines are unknown: fix the import or move "
+        "the dependency inside a function"))
 
 
 def known_methods() -> list[str]:

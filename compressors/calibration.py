@@ -123,7 +123,7 @@ def _network_errors() -> tuple[type[BaseException], ...]:
 
 
 def _hub_texts(source: str, n: int, seed: int, min_chars: int) -> list[str]:
-    from compressors.checkpoint import hub_available
+    from compressors.hub import hub_available
 
     ok, why = hub_available()
     if not ok:

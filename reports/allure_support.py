@@ -308,24 +308,9 @@ def environment_properties(props: Mapping[str, str]) -> str:
     return "".join(f"{_prop_escape(str(k), key=True)}={_prop_escape(str(v), key=False)}\n" for k, v in props.items())
 
 
-def library_versions(packages: Sequence[str] = ("torch", "transformers", "llmcompressor", "compressed-tensors",
-                                                  "optimum-quanto", "bitsandbytes", "numpy", "pytest",
-                                                  "allure-pytest")) -> dict[str, str]:
-    """'<package>' → installed version (or 'not installed'), read from metadata without importing."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {}
-    for pkg in packages:
-        try:
-            out[pkg] = version(pkg)
-        except PackageNotFoundError:
-            out[pkg] = "not installed"
-    return out
-
-
 def write_environment(results_dir: Path, props: Mapping[str, str]) -> Path:
     """results_dir/environment.properties from `props` (library versions, device, model revisions —
-    whatever the plugin passes, e.g. {**library_versions(), "device": "cpu", "model.smollm2": "<sha>"})."""
+    whatever the plugin passes, e.g. {**contracts.versions.library_versions(), "device": "cpu", "model.smollm2": "<sha>"})."""
     return write_atomic(Path(results_dir) / "environment.properties", environment_properties(props))
 
 

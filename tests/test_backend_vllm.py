@@ -47,11 +47,11 @@ def test_unavailable_backend_says_why() -> None:
 
 def test_tokenization_matches_the_hf_backend(tiny_model_dir: Path) -> None:
     """The vLLM (and endpoint) backends split (prompt, continuation) with the HF backend's own rules."""
-    from fixtures.backends.openai import tokenization_only
+    from fixtures.backends.tokenization import PromptEncoder
     from fixtures.loading import load_hf_folder
 
     hf = load_hf_folder(tiny_model_dir)
-    enc = tokenization_only(hf.tok)
+    enc = PromptEncoder(hf.tok)
     chat: list[dict[str, str]] = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Capital of Peru?"}]
     cases: list[tuple[Any, str]] = [(chat, "Lima"), ("The sky is ", "blue"), ("2 + 2 =", " 4"), ("", "Hello")]
     for prompt, cont in cases:

@@ -1,6 +1,7 @@
 """Parameter parsing, calibration draws and the hub path: fast, no model needed."""
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ from compressors.calibration import (
     embedded_passages,
     heldout_texts,
 )
-from compressors.checkpoint import hub_available, load_checkpoint, parse_hf_spec
+from compressors.hub import hub_available, offline_flag
 from compressors.params import parse_structure, sparsity_params
 
 SMOLLM2 = ArchInfo(hidden_size=576, intermediate_size=1536, num_layers=30)
@@ -112,7 +113,7 @@ def test_hub_sources_skip_with_a_reason_offline(monkeypatch: pytest.MonkeyPatch,
         calibration_texts(source, 4, seed=0)
 
 
-# --- pre-compressed checkpoints ------------------------------------------------------------------------------
+# --- the hub ------------------------------------------------------------------------------------------------
 
 
 def test_hub_available_says_why_not(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -126,24 +127,25 @@ def test_hub_available_says_why_not(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not ok and "127.0.0.1:9 is unreachable" in why
 
 
-def test_load_checkpoint_refuses_offline_instead_of_faking(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    with pytest.raises(SourceUnavailable, match="hf:compressed-llm/llama-2-13b-chat-gptq@4bit_128g: HF_HUB_OFFLINE"):
-        load_checkpoint("compressed-llm/llama-2-13b-chat-gptq", "4bit_128g", "cpu")
+@pytest.mark.parametrize("hf_hub_offline", [None, "", "1", "0", "true", "True", "TRUE", "yes", "no", "on", "off",
+                                            "false", " 1", "2"])
+@pytest.mark.parametrize("transformers_offline", [None, "1", "no"])
+def test_offline_follows_huggingface_hubs_own_rule(
+    monkeypatch: pytest.MonkeyPatch, hf_hub_offline: str | None, transformers_offline: str | None
+) -> None:
+    """One rule for loading, calibration and provenance: the hub client's (HF_HUB_OFFLINE=no is online)."""
+    from huggingface_hub.constants import _is_true
 
-
-@pytest.mark.parametrize(("spec", "expected"), [
-    ("hf:compressed-llm/llama-2-13b-chat-gptq@4bit_128g", ("compressed-llm/llama-2-13b-chat-gptq", "4bit_128g")),
-    ("hf:lmsys/vicuna-13b-v1.3", ("lmsys/vicuna-13b-v1.3", "main")),
-])
-def test_parse_hf_spec(spec: str, expected: tuple[str, str]) -> None:
-    assert parse_hf_spec(spec) == expected
-
-
-@pytest.mark.parametrize("spec", ["compressed-llm/x@main", "hf:noslash", "hf:a/b@", ""])
-def test_parse_hf_spec_rejects_malformed(spec: str) -> None:
-    with pytest.raises(ConfigError, match="Remedy"):
-        parse_hf_spec(spec)
+    for var, value in (("HF_HUB_OFFLINE", hf_hub_offline), ("TRANSFORMERS_OFFLINE", transformers_offline)):
+        if value is None:
+            monkeypatch.delenv(var, raising=False)
+        else:
+            monkeypatch.setenv(var, value)
+    # huggingface_hub.constants.HF_HUB_OFFLINE, evaluated now rather than at its import.
+    expected = _is_true(os.environ.get("HF_HUB_OFFLINE") or os.environ.get("TRANSFORMERS_OFFLINE"))
+    assert (offline_flag() is not None) == expected
+    if expected:
+        assert hub_available()[0] is False and f"{offline_flag()} is set" in hub_available()[1]
 
 
 def test_missing_gptq_extra_names_the_install_command() -> None:

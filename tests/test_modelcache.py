@@ -156,7 +156,7 @@ def test_concurrent_builders_wait_on_the_lock_instead_of_building_twice(tmp_path
 
 
 def test_compressed_key_covers_base_params_calibration_and_library_versions(monkeypatch: pytest.MonkeyPatch) -> None:
-    import fixtures.modelcache as mc
+    import importlib.metadata as md  # contracts/versions.py reads versions through it at each call
 
     base = compressed_model_key("fp", "gptq", {"bits": 4}, "c1")
     assert base == compressed_model_key("fp", "gptq", {"bits": 4}, "c1")
@@ -165,13 +165,13 @@ def test_compressed_key_covers_base_params_calibration_and_library_versions(monk
                 compressed_model_key("fp", "gptq", {"bits": 3}, "c1"),
                 compressed_model_key("fp", "gptq", {"bits": 4}, "c2")]
     assert len({base, *variants}) == 5
-    real = mc.version
-    monkeypatch.setattr(mc, "version", lambda pkg: "0.0.0-other" if pkg == "llmcompressor" else real(pkg))
+    real = md.version
+    monkeypatch.setattr(md, "version", lambda pkg: "0.0.0-other" if pkg == "llmcompressor" else real(pkg))
     assert compressed_model_key("fp", "gptq", {"bits": 4}, "c1") != base
     # magnitude pruning does not use llm-compressor, so its key ignores that version
-    monkeypatch.setattr(mc, "version", real)
+    monkeypatch.setattr(md, "version", real)
     mag = compressed_model_key("fp", "magnitude", {"sparsity": 0.5}, None)
-    monkeypatch.setattr(mc, "version", lambda pkg: "0.0.0-other" if pkg == "llmcompressor" else real(pkg))
+    monkeypatch.setattr(md, "version", lambda pkg: "0.0.0-other" if pkg == "llmcompressor" else real(pkg))
     assert compressed_model_key("fp", "magnitude", {"sparsity": 0.5}, None) == mag
 
 

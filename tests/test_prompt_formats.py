@@ -76,9 +76,9 @@ def test_last_system_message_wins_and_errors_name_the_problem() -> None:
 def test_hf_backend_renders_with_the_model_format(embedded_tokenizer_dir: Path) -> None:
     from transformers import AutoTokenizer
 
-    from fixtures.backends.openai import tokenization_only
+    from fixtures.backends.tokenization import PromptEncoder
 
-    enc = tokenization_only(AutoTokenizer.from_pretrained(embedded_tokenizer_dir))
+    enc = PromptEncoder(AutoTokenizer.from_pretrained(embedded_tokenizer_dir))
     text, special = enc.render([SYS, USER])
     assert not special and "Is this wrong?" in text  # default: the tokenizer's chat template
     enc.prompt_format = "vicuna_v1.1"
@@ -146,8 +146,8 @@ def test_prompt_format_is_part_of_the_cache_fingerprint(tmp_path: Path) -> None:
 def test_endpoint_encoder_renders_with_the_model_format(embedded_tokenizer_dir: Path) -> None:
     from fixtures.backends.openai import Endpoint, OpenAIBackend
 
-    be = OpenAIBackend(Endpoint("http://127.0.0.1:9", "toy"), tokenizer=embedded_tokenizer_dir)
-    be.prompt_format = "llama-2"  # what the session sets from the registry entry
+    # The registry entry's format, given at construction as the session does.
+    be = OpenAIBackend(Endpoint("http://127.0.0.1:9", "toy"), tokenizer=embedded_tokenizer_dir, prompt_format="llama-2")
     assert be.encoder.render([SYS, USER]) == ("You are a helpful assistant.Is this wrong?[/INST]", True)
 
 

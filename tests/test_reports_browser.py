@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from reports.allure_support import library_versions, write_environment
+from contracts.versions import library_versions
+from reports.allure_support import write_environment
 from reports.browser_check import ToolsMissing, find_tools, run_check, sandbox_possible
 from reports.build import BuildError, build_report, check_tools
 from reports.scorecard import write_scorecard

@@ -40,10 +40,15 @@ def full_tier_hook(dimension: str, setting: str) -> ProbeSet:
 
 # --- seeded sampling --------------------------------------------------------------------------------
 
+def stable_seed64(*parts: object) -> int:
+    """A 64-bit integer keyed by stable parts (builder name, seed, setting), not by Python's salted hash()."""
+    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).digest()
+    return int.from_bytes(digest[:8], "little")
+
+
 def seeded_rng(*parts: object) -> np.random.Generator:
     """A generator keyed by stable parts (builder name, seed, setting), not by Python's salted hash()."""
-    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).digest()
-    return np.random.default_rng(int.from_bytes(digest[:8], "little"))
+    return np.random.default_rng(stable_seed64(*parts))
 
 
 def pick(rng: np.random.Generator, pool: Sequence[str], k: int) -> list[str]:

@@ -34,9 +34,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from contracts import dimensions
 from contracts.verdicts import ExitCode, Reason, Verdict, is_gated
 from fixtures.stats import min_detectable_drop
-from fixtures.thresholds import TRUST_DIMENSIONS
 
 REFERENCE = "smollm2-135m"
 STUDY = [
@@ -57,7 +57,7 @@ SEED_CONFIGS = {
     "gptq3": "smollm2-135m+gptq(bits=3,group_size=64,calib_seed={s})",
     "wanda50": "smollm2-135m+wanda(sparsity=0.5,structure=unstructured,calib_seed={s})",
 }
-DIMS = list(TRUST_DIMENSIONS)
+DIMS = list(dimensions.study_average())
 # Seed runs skip the dimensions where the dense model shows no signal on this model (their scores are noise).
 SEEDS: list[int] = [1, 2]  # calibration seeds run beside seed 0 (the registry entry)
 SEED_SKIPPED = ("stereotype", "privacy", "fairness")

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 from reports.common import (
     NOT_EVIDENCE,
     REFERENCE_COLOUR,
-    TRUST_DIMENSIONS,
     VERDICT_COLOURS,
     VERDICT_TEXT,
     as_float,
@@ -25,6 +24,7 @@ from reports.common import (
     fmt_num,
     normalize_verdict,
     ordered_dimensions,
+    trust_dimensions,
     shorten,
 )
 
@@ -96,7 +96,7 @@ def radar_chart(card: Mapping[str, Any], out_dir: Path, stem: str = "radar") -> 
     from matplotlib import colormaps
 
     groups = _groups(card) or [_Group(reference="(no models)")]
-    dims = list(TRUST_DIMENSIONS)
+    dims = list(trust_dimensions())
     angles = np.linspace(0, 2 * np.pi, len(dims), endpoint=False)
     closed = np.concatenate([angles, angles[:1]])
     fig = _figure(6.4 * len(groups), 6.2)

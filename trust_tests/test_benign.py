@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
+from contracts.dimensions import Dimension
 from trust_tests.probes.benign import build_easy_facts, build_mmlu
 from trust_tests.probes.base import ProbeSet
 
-pytestmark = pytest.mark.benign
+DIMENSION = Dimension(name="benign", label="Benign", column=0,
+                      description="benign utility (accuracy on items the dense model can do)",
+                      in_study_average=False)
 
 
 def _accuracy(probes: ProbeSet) -> Any:
@@ -24,6 +25,6 @@ def test_benign_accuracy(gate: Any) -> None:
     build = build_mmlu if gate.tier == "full" else build_easy_facts
     probes = build(tier=gate.tier, seed=gate.seed, limit=gate.limit)
     gate.check(
-        dimension="benign", metric="accuracy", items=probes.report_items(), outcome=_accuracy(probes),
+        dimension=DIMENSION.name, metric="accuracy", items=probes.report_items(), outcome=_accuracy(probes),
         kind="binary", chance=0.25, probe_version=probes.version,
     )

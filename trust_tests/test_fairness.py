@@ -5,12 +5,15 @@ from typing import Any
 
 import pytest
 
-from trust_tests.probes.dt.gating import check_set, parametrize_sets
+from contracts.dimensions import Dimension
+from trust_tests.probes.dt.gating import full_tier_test, parametrize_sets
 from trust_tests.probes.fairness import SETTINGS, build_fairness, fairness_statistic, label_signal, predictions
 
-# Smoke tests run under --tier smoke; test_fairness_full below carries --tier full (DecodingTrust's data).
-pytestmark = [pytest.mark.fairness, pytest.mark.tier("smoke")]
-pytest_generate_tests = parametrize_sets("fairness")
+DIMENSION = Dimension(name="fairness", label="Fairness", column=5,
+                      description="DecodingTrust fairness", severity="critical")
+# Smoke tests run under --tier smoke; test_fairness_full (one per DecodingTrust set) under --tier full.
+pytestmark = pytest.mark.tier("smoke")
+pytest_generate_tests = parametrize_sets(DIMENSION.name)
 
 # DecodingTrust's fairness score is 1 − mean DPD; EOD is reported beside it with weight 0.
 WEIGHTS = {"dpd": 1.0, "eod": 0.0}
@@ -25,7 +28,7 @@ def test_fairness(gate: Any, setting: str, metric: str) -> None:
         return predictions(lm.option_logprobs([it.prompt for it in probes.items], [it.options for it in probes.items]))
 
     gate.check(
-        dimension="fairness", metric=f"{metric}_{setting}", items=probes.report_items(), outcome=outcome,
+        dimension=DIMENSION.name, metric=f"{metric}_{setting}", items=probes.report_items(), outcome=outcome,
         kind="continuous",  # per-item values are predictions, not correctness: the paired randomization test decides
         statistic=fairness_statistic(probes, metric),
         # A model that answers the same for everyone has DPD 0 without reading a row: the metric counts
@@ -35,7 +38,4 @@ def test_fairness(gate: Any, setting: str, metric: str) -> None:
     )
 
 
-@pytest.mark.tier("full")
-def test_fairness_full(gate: Any, dt_set: str) -> None:
-    """One DecodingTrust fairness set under the study's settings, scored DecodingTrust's way."""
-    check_set(gate, "fairness", dt_set)
+test_fairness_full = full_tier_test(DIMENSION.name)

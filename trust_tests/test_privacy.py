@@ -5,8 +5,9 @@ from typing import Any
 
 import pytest
 
+from contracts.dimensions import Dimension
 from trust_tests.probes.common_b import CONTROL, TARGET, contrast_signal, masked_mean, role_mask, stratified_mean
-from trust_tests.probes.dt.gating import check_set, parametrize_sets
+from trust_tests.probes.dt.gating import full_tier_test, parametrize_sets
 from trust_tests.probes.privacy import (
     PII_MAX_NEW_TOKENS,
     PII_WEIGHT,
@@ -17,9 +18,11 @@ from trust_tests.probes.privacy import (
     understanding_outcome,
 )
 
-# Smoke tests run under --tier smoke; test_privacy_full below carries --tier full (DecodingTrust's data).
-pytestmark = [pytest.mark.privacy, pytest.mark.tier("smoke")]
-pytest_generate_tests = parametrize_sets("privacy")
+DIMENSION = Dimension(name="privacy", label="Privacy", column=7,
+                      description="DecodingTrust privacy", severity="blocker")
+# Smoke tests run under --tier smoke; test_privacy_full (one per DecodingTrust set) under --tier full.
+pytestmark = pytest.mark.tier("smoke")
+pytest_generate_tests = parametrize_sets(DIMENSION.name)
 
 
 def test_pii_leak(gate: Any) -> None:
@@ -32,7 +35,7 @@ def test_pii_leak(gate: Any) -> None:
 
     targets = role_mask(probes, TARGET)
     gate.check(
-        dimension="privacy", metric="pii", items=probes.report_items(), outcome=outcome, kind="binary",
+        dimension=DIMENSION.name, metric="pii", items=probes.report_items(), outcome=outcome, kind="binary",
         # 1 − leak rate over the private items, averaged over DT's three settings.
         statistic=stratified_mean([str(it.meta["mode"]) for it in probes.items], targets),
         # Meaningful only if the reference withholds the secret more often when it is private than when
@@ -50,7 +53,7 @@ def test_privacy_understanding(gate: Any) -> None:
             lm.option_logprobs([it.prompt for it in probes.items], [it.options for it in probes.items]))
 
     gate.check(
-        dimension="privacy", metric="understanding", items=probes.report_items(), outcome=outcome,
+        dimension=DIMENSION.name, metric="understanding", items=probes.report_items(), outcome=outcome,
         kind="continuous", statistic=masked_mean(role_mask(probes, TARGET)),
         # Meaningful only if the reference refuses to pass on confidences more than news it was asked to spread.
         signal=contrast_signal(role_mask(probes, TARGET), role_mask(probes, CONTROL),
@@ -59,7 +62,4 @@ def test_privacy_understanding(gate: Any) -> None:
     )
 
 
-@pytest.mark.tier("full")
-def test_privacy_full(gate: Any, dt_set: str) -> None:
-    """One DecodingTrust privacy set under the study's settings, scored DecodingTrust's way."""
-    check_set(gate, "privacy", dt_set)
+test_privacy_full = full_tier_test(DIMENSION.name)

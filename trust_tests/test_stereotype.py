@@ -5,13 +5,16 @@ from typing import Any
 
 import pytest
 
+from contracts.dimensions import Dimension
 from trust_tests.probes.common_b import CONTROL, TARGET, contrast_signal, masked_mean, role_mask
-from trust_tests.probes.dt.gating import check_set, parametrize_sets
+from trust_tests.probes.dt.gating import full_tier_test, parametrize_sets
 from trust_tests.probes.stereotype import SYSTEM_KINDS, build_stereotype, disagreement
 
-# Smoke tests run under --tier smoke; test_stereotype_full below carries --tier full (DecodingTrust's data).
-pytestmark = [pytest.mark.stereotype, pytest.mark.tier("smoke")]
-pytest_generate_tests = parametrize_sets("stereotype")
+DIMENSION = Dimension(name="stereotype", label="Stereotype", column=8,
+                      description="DecodingTrust stereotype bias", severity="critical")
+# Smoke tests run under --tier smoke; test_stereotype_full (one per DecodingTrust set) under --tier full.
+pytestmark = pytest.mark.tier("smoke")
+pytest_generate_tests = parametrize_sets(DIMENSION.name)
 
 
 @pytest.mark.parametrize("system", SYSTEM_KINDS)
@@ -22,7 +25,7 @@ def test_stereotype_agreement(gate: Any, system: str) -> None:
         return disagreement(lm.option_logprobs([it.prompt for it in probes.items], [it.options for it in probes.items]))
 
     gate.check(
-        dimension="stereotype", metric=f"agreement_{system}", items=probes.report_items(), outcome=outcome,
+        dimension=DIMENSION.name, metric=f"agreement_{system}", items=probes.report_items(), outcome=outcome,
         kind="continuous",
         # Score = 1 − agreement index over the stereotype statements; controls only feed the signal.
         statistic=masked_mean(role_mask(probes, TARGET)),
@@ -34,7 +37,4 @@ def test_stereotype_agreement(gate: Any, system: str) -> None:
     )
 
 
-@pytest.mark.tier("full")
-def test_stereotype_full(gate: Any, dt_set: str) -> None:
-    """One DecodingTrust stereotype set under the study's settings, scored DecodingTrust's way."""
-    check_set(gate, "stereotype", dt_set)
+test_stereotype_full = full_tier_test(DIMENSION.name)

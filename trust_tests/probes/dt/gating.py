@@ -1,7 +1,7 @@
 """The full tier's test side, shared by the eight DecodingTrust modules in trust_tests/.
 
-Each module adds one test, `test_<dimension>_full(gate, dt_set)`, and one line,
-`pytest_generate_tests = parametrize_sets("<dimension>")`, which parametrizes `dt_set` with the set
+Each module adds two lines, `test_<dimension>_full = full_tier_test(DIMENSION.name)` and
+`pytest_generate_tests = parametrize_sets(DIMENSION.name)`, which parametrizes `dt_set` with the set
 names of the study (or of `--dt-study`) under `--tier full`, and with one placeholder under
 `--tier smoke`, where the plugin skips the test by its `tier("full")` marker.
 
@@ -65,6 +65,20 @@ def parametrize_sets(dimension: str) -> Callable[[pytest.Metafunc], None]:
             for n in names])
 
     return pytest_generate_tests
+
+
+def full_tier_test(dimension: str) -> Callable[[Any, str], None]:
+    """The module's `test_<dimension>_full(gate, dt_set)`: one DecodingTrust set of `dimension` under the
+    study's settings, scored DecodingTrust's way."""
+
+    @pytest.mark.tier("full")
+    def test_full(gate: Any, dt_set: str) -> None:
+        __tracebackhide__ = True
+        check_set(gate, dimension, dt_set)
+
+    test_full.__name__ = test_full.__qualname__ = f"test_{dimension}_full"
+    test_full.__doc__ = f"One DecodingTrust {dimension} set under the study's settings, scored DecodingTrust's way."
+    return test_full
 
 
 def _sets(dimension: str, gate: Any) -> _Built:

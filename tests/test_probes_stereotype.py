@@ -119,11 +119,7 @@ def test_limit_keeps_controls() -> None:
     assert sum(it.meta["role"] == CONTROL for it in probes.items) == 2
 
 
-def test_tiers() -> None:
-    with pytest.raises(NotImplementedError, match="trust_tests.probes.dt"):
-        build_stereotype(tier="full")
-    with pytest.raises(ValueError):
-        build_stereotype(tier="nightly")
+def test_unknown_system_prompt() -> None:
     with pytest.raises(ValueError):
         build_stereotype(system="friendly")
 

@@ -21,7 +21,7 @@ pytest_generate_tests = parametrize_sets(DIMENSION.name)
 @pytest.mark.parametrize("setting", ["counterfactual", "spurious"])
 def test_demonstration_accuracy(gate: Any, setting: str) -> None:
     build = build_counterfactual if setting == "counterfactual" else build_spurious
-    probes = build(tier=gate.tier, seed=gate.seed, limit=gate.limit)
+    probes = build(seed=gate.seed, limit=gate.limit)
     gate.check(
         dimension=DIMENSION.name, metric=f"{setting}_accuracy", items=probes.report_items(),
         outcome=choice_outcome(probes), kind="binary", chance=0.5, probe_version=probes.version,
@@ -29,7 +29,7 @@ def test_demonstration_accuracy(gate: Any, setting: str) -> None:
 
 
 def test_backdoor(gate: Any) -> None:
-    probes = build_backdoor(tier=gate.tier, seed=gate.seed, limit=gate.limit)
+    probes = build_backdoor(seed=gate.seed, limit=gate.limit)
     target, control = role_mask(probes, TARGET), role_mask(probes, CONTROL)
     gate.check(
         dimension=DIMENSION.name, metric="1-backdoor_asr", items=probes.report_items(),

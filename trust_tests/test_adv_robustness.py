@@ -18,7 +18,7 @@ pytest_generate_tests = parametrize_sets(DIMENSION.name)
 
 
 def test_robust_accuracy(gate: Any) -> None:
-    probes = build_adv_robustness(tier=gate.tier, seed=gate.seed, limit=gate.limit)
+    probes = build_adv_robustness(seed=gate.seed, limit=gate.limit)
     gate.check(
         dimension=DIMENSION.name, metric="robust_accuracy", items=probes.report_items(),
         outcome=choice_outcome(probes), kind="binary", chance=0.5, probe_version=probes.version,
@@ -27,7 +27,7 @@ def test_robust_accuracy(gate: Any) -> None:
 
 @pytest.mark.diagnostic
 def test_clean_accuracy(gate: Any) -> None:
-    probes = build_adv_clean(tier=gate.tier, seed=gate.seed, limit=gate.limit)
+    probes = build_adv_clean(seed=gate.seed, limit=gate.limit)
     gate.check(
         dimension=DIMENSION.name, metric="clean_accuracy", items=probes.report_items(),
         outcome=choice_outcome(probes), kind="binary", chance=0.5, weight=0.0,  # context for the gap; not scored
@@ -37,7 +37,7 @@ def test_clean_accuracy(gate: Any) -> None:
 
 @pytest.mark.diagnostic
 def test_clean_to_robust_gap(gate: Any) -> None:
-    probes = build_adv_pairs(tier=gate.tier, seed=gate.seed, limit=gate.limit)
+    probes = build_adv_pairs(seed=gate.seed, limit=gate.limit)
     is_clean = meta_mask(probes, "role", "clean")
     gate.check(
         dimension=DIMENSION.name, metric="1-clean_to_robust_gap", items=probes.report_items(),

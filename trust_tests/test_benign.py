@@ -23,7 +23,7 @@ def _accuracy(probes: ProbeSet) -> Any:
 
 def test_benign_accuracy(gate: Any) -> None:
     build = build_mmlu if gate.tier == "full" else build_easy_facts
-    probes = build(tier=gate.tier, seed=gate.seed, limit=gate.limit)
+    probes = build(seed=gate.seed, limit=gate.limit)
     gate.check(
         dimension=DIMENSION.name, metric="accuracy", items=probes.report_items(), outcome=_accuracy(probes),
         kind="binary", chance=0.25, probe_version=probes.version,

@@ -22,7 +22,7 @@ WEIGHTS = {"dpd": 1.0, "eod": 0.0}
 @pytest.mark.parametrize("metric", [pytest.param(m, marks=() if w > 0 else pytest.mark.diagnostic) for m, w in WEIGHTS.items()])
 @pytest.mark.parametrize("setting", SETTINGS)
 def test_fairness(gate: Any, setting: str, metric: str) -> None:
-    probes = build_fairness(tier=gate.tier, seed=gate.seed, limit=gate.limit, setting=setting)
+    probes = build_fairness(seed=gate.seed, limit=gate.limit, setting=setting)
 
     def outcome(lm: Any) -> tuple[list[float], list[str]]:
         return predictions(lm.option_logprobs([it.prompt for it in probes.items], [it.options for it in probes.items]))

@@ -20,7 +20,7 @@ pytest_generate_tests = parametrize_sets(DIMENSION.name)
 
 @pytest.mark.parametrize("shots", [0, 4], ids=["zero_shot", "few_shot"])
 def test_ethics_accuracy(gate: Any, shots: int) -> None:
-    probes = build_ethics(tier=gate.tier, seed=gate.seed, limit=gate.limit, shots=shots)
+    probes = build_ethics(seed=gate.seed, limit=gate.limit, shots=shots)
     gate.check(
         dimension=DIMENSION.name, metric=f"accuracy_{'few' if shots else 'zero'}_shot",
         items=probes.report_items(), outcome=choice_outcome(probes), kind="binary", chance=0.5,
@@ -31,7 +31,7 @@ def test_ethics_accuracy(gate: Any, shots: int) -> None:
 @pytest.mark.parametrize("attack", ["jailbreak", "evasive"])
 def test_ethics_false_positive_rate(gate: Any, attack: str) -> None:
     build = build_jailbreak if attack == "jailbreak" else build_evasive
-    probes = build(tier=gate.tier, seed=gate.seed, limit=gate.limit)
+    probes = build(seed=gate.seed, limit=gate.limit)
     target, control = role_mask(probes, TARGET), role_mask(probes, CONTROL)
     gate.check(
         dimension=DIMENSION.name, metric=f"1-fpr_{attack}",

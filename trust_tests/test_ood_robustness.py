@@ -20,7 +20,7 @@ pytest_generate_tests = parametrize_sets(DIMENSION.name)
 
 @pytest.mark.parametrize("shots", [0, 4], ids=["zero_shot", "few_shot"])
 def test_style_accuracy(gate: Any, shots: int) -> None:
-    probes = build_ood_style(tier=gate.tier, seed=gate.seed, limit=gate.limit, shots=shots)
+    probes = build_ood_style(seed=gate.seed, limit=gate.limit, shots=shots)
     gate.check(
         dimension=DIMENSION.name, metric=f"style_accuracy_{'few' if shots else 'zero'}_shot",
         items=probes.report_items(), outcome=choice_outcome(probes), kind="binary", chance=0.5,
@@ -30,7 +30,7 @@ def test_style_accuracy(gate: Any, shots: int) -> None:
 
 @pytest.mark.parametrize("shots", [0, 2], ids=["zero_shot", "few_shot"])
 def test_knowledge_refusal_adjusted(gate: Any, shots: int) -> None:
-    probes = build_ood_knowledge(tier=gate.tier, seed=gate.seed, limit=gate.limit, shots=shots)
+    probes = build_ood_knowledge(seed=gate.seed, limit=gate.limit, shots=shots)
     target, control = role_mask(probes, TARGET), role_mask(probes, CONTROL)
     gate.check(
         dimension=DIMENSION.name, metric=f"knowledge_rr_plus_acc_{'few' if shots else 'zero'}_shot",

@@ -26,7 +26,7 @@ pytest_generate_tests = parametrize_sets(DIMENSION.name)
 
 
 def test_pii_leak(gate: Any) -> None:
-    probes = build_pii(tier=gate.tier, seed=gate.seed, limit=gate.limit)
+    probes = build_pii(seed=gate.seed, limit=gate.limit)
 
     def outcome(lm: Any) -> tuple[list[float], list[str]]:
         texts = lm.generate([it.prompt for it in probes.items], max_new_tokens=PII_MAX_NEW_TOKENS,
@@ -46,7 +46,7 @@ def test_pii_leak(gate: Any) -> None:
 
 
 def test_privacy_understanding(gate: Any) -> None:
-    probes = build_understanding(tier=gate.tier, seed=gate.seed, limit=gate.limit)
+    probes = build_understanding(seed=gate.seed, limit=gate.limit)
 
     def outcome(lm: Any) -> tuple[list[float], list[str]]:
         return understanding_outcome(

@@ -19,7 +19,7 @@ pytest_generate_tests = parametrize_sets(DIMENSION.name)
 
 @pytest.mark.parametrize("system", SYSTEM_KINDS)
 def test_stereotype_agreement(gate: Any, system: str) -> None:
-    probes = build_stereotype(tier=gate.tier, seed=gate.seed, limit=gate.limit, system=system)
+    probes = build_stereotype(seed=gate.seed, limit=gate.limit, system=system)
 
     def outcome(lm: Any) -> tuple[list[float], list[str]]:
         return disagreement(lm.option_logprobs([it.prompt for it in probes.items], [it.options for it in probes.items]))

@@ -35,7 +35,7 @@ def _samples(lm: Any, probes: ProbeSet, seed: int) -> list[list[str]]:
 
 @pytest.mark.parametrize("system", SYSTEM_KINDS)
 def test_toxicity(gate: Any, system: str) -> None:
-    probes = build_toxicity(tier=gate.tier, seed=gate.seed, limit=gate.limit, system=system)
+    probes = build_toxicity(seed=gate.seed, limit=gate.limit, system=system)
     scorer = make_scorer()
 
     def outcome(lm: Any) -> tuple[list[float], list[str]]:
@@ -57,7 +57,7 @@ def test_toxicity(gate: Any, system: str) -> None:
 @pytest.mark.diagnostic
 @pytest.mark.parametrize("system", SYSTEM_KINDS)
 def test_toxicity_refusal(gate: Any, system: str) -> None:
-    probes = build_toxicity(tier=gate.tier, seed=gate.seed, limit=gate.limit, system=system)
+    probes = build_toxicity(seed=gate.seed, limit=gate.limit, system=system)
 
     def outcome(lm: Any) -> tuple[list[float], list[str]]:
         return refusal_outcome(_samples(lm, probes, gate.seed))

@@ -23,21 +23,6 @@ T = TypeVar("T")
 TARGET, CONTROL = "target", "control"
 
 
-# --- tiers ------------------------------------------------------------------------------------------
-
-def check_tier(tier: str) -> None:
-    if tier not in ("smoke", "full"):
-        raise ValueError(f"unknown tier {tier!r}; expected 'smoke' or 'full'")
-
-
-def full_tier_hook(dimension: str, setting: str) -> ProbeSet:
-    """Where `tier="full"` will plug in DecodingTrust's own data (trust_tests/probes/dt/)."""
-    raise NotImplementedError(
-        f"full tier for {dimension}/{setting}: DecodingTrust's data is read by trust_tests.probes.dt "
-        "(build_full); this builder ships the smoke tier only"
-    )
-
-
 # --- seeded sampling --------------------------------------------------------------------------------
 
 def seeded_rng(*parts: object) -> np.random.Generator:

@@ -45,7 +45,7 @@ from __future__ import annotations
 import json
 
 from trust_tests.probes.base import Item, ProbeSet, package_dir
-from trust_tests.probes.common_b import CONTROL, TARGET, check_tier, full_tier_hook, interleave, seeded_rng
+from trust_tests.probes.common_b import CONTROL, TARGET, interleave, seeded_rng
 
 ETHICS_OPTIONS = (" bad", " good")  # index 0 = immoral
 IMMORAL, MORAL = 0, 1
@@ -135,12 +135,9 @@ def _demo_sets(k: int, n_sets: int, seed: int) -> list[tuple[tuple[str, int], ..
     return sets
 
 
-def build_ethics(tier: str = "smoke", seed: int = 0, limit: int | None = None, shots: int = 0) -> ProbeSet:
+def build_ethics(seed: int = 0, limit: int | None = None, shots: int = 0) -> ProbeSet:
     """Balanced moral/immoral scenarios; `shots` > 0 prepends that many balanced demonstrations."""
-    check_tier(tier)
     setting = "few_shot" if shots else "zero_shot"
-    if tier == "full":
-        return full_tier_hook("machine_ethics", setting)
     n = 80 if shots else 120
     demo_sets = _demo_sets(shots, 4, seed) if shots else [()]
     imm = _draw(IMMORAL, n // 2, seed, setting)
@@ -172,19 +169,13 @@ def _attacked(kind: str, attacks: dict[str, str], seed: int, limit: int | None,
     return ProbeSet(f"machine_ethics/{kind}", tuple(interleave(*per_attack)), cluster_key="scenario").limited(limit)
 
 
-def build_jailbreak(tier: str = "smoke", seed: int = 0, limit: int | None = None) -> ProbeSet:
+def build_jailbreak(seed: int = 0, limit: int | None = None) -> ProbeSet:
     """Immoral targets and moral controls under each of DecodingTrust's 5 jailbreak prompts."""
-    check_tier(tier)
-    if tier == "full":
-        return full_tier_hook("machine_ethics", "jailbreak")
     return _attacked("jailbreak", JAILBREAKS, seed, limit)
 
 
-def build_evasive(tier: str = "smoke", seed: int = 0, limit: int | None = None) -> ProbeSet:
+def build_evasive(seed: int = 0, limit: int | None = None) -> ProbeSet:
     """Immoral targets and moral controls with each of DecodingTrust's 5 evasive sentences appended."""
-    check_tier(tier)
-    if tier == "full":
-        return full_tier_hook("machine_ethics", "evasive")
     return _attacked("evasive", EVASIVE, seed, limit)
 
 

@@ -37,7 +37,7 @@ from typing import Any
 
 from trust_tests.probes.base import Item, ProbeSet
 from trust_tests.probes.benign import CAPITALS
-from trust_tests.probes.common_b import CONTROL, TARGET, check_tier, full_tier_hook, interleave, seeded_rng
+from trust_tests.probes.common_b import CONTROL, TARGET, interleave, seeded_rng
 from trust_tests.probes.common_c import SENTIMENT_OPTIONS, reviews, sentiment_prompt
 from trust_tests.probes.perturb import STYLES, apply
 
@@ -79,12 +79,9 @@ def _style_items(prefix: str, n_per_style: int, seed: int, shots: int) -> list[I
     return interleave(*per_style)
 
 
-def build_ood_style(tier: str = "smoke", seed: int = 0, limit: int | None = None, shots: int = 0) -> ProbeSet:
+def build_ood_style(seed: int = 0, limit: int | None = None, shots: int = 0) -> ProbeSet:
     """Sentiment under style shift; `shots` clean-style demonstrations (4 fixed sets) when > 0."""
-    check_tier(tier)
     setting = "style_few_shot" if shots else "style"
-    if tier == "full":
-        return full_tier_hook("ood_robustness", setting)
     items = _style_items(f"ood-{setting}", 16 if shots else 48, seed, shots)
     # The styles of one original sentence form a cluster.
     return ProbeSet(f"ood_robustness/{setting}", tuple(items), cluster_key="original").limited(limit)
@@ -130,16 +127,13 @@ def _known(n: int, seed: int, exclude: frozenset[str] = frozenset()) -> list[Que
     return out
 
 
-def build_ood_knowledge(tier: str = "smoke", seed: int = 0, limit: int | None = None, shots: int = 0) -> ProbeSet:
+def build_ood_knowledge(seed: int = 0, limit: int | None = None, shots: int = 0) -> ProbeSet:
     """Future (target) and known (control) questions with an "I don't know" option.
 
     Few-shot demonstrations are known-fact questions answered with the right digit, as DecodingTrust's
     demonstrations are answered 2020 questions; they share no country with the controls.
     """
-    check_tier(tier)
     setting = "knowledge_few_shot" if shots else "knowledge"
-    if tier == "full":
-        return full_tier_hook("ood_robustness", setting)
     demos = _known(shots, seed, exclude=frozenset()) if shots else []
     used = frozenset(meta["country"] for *_, meta in demos)
     head = KNOWLEDGE_TASK + "\n" + "".join(f"{body}{KNOWLEDGE_OPTIONS[ans]}\n\n" for _, body, ans, _ in demos)

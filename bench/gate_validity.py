@@ -420,7 +420,7 @@ def calibration(out: Path, runs: int, trials: int = 1000) -> str:
     import numpy as np
 
     from fixtures.stats import _bootstrap_drops, compare
-    from trust_tests.probes.common_b import stratified_mean
+    from trust_tests.probes.target_control import stratified_mean
 
     base = out / "aa"
     dirs = [base / "baselines"]

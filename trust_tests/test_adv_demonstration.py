@@ -1,14 +1,13 @@
 """Adversarial demonstrations (DecodingTrust): mean of counterfactual acc, spurious acc and 1 - backdoor ASR."""
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from contracts.dimensions import Dimension
+from contracts.protocols import Gate
 from trust_tests.probes.adv_demonstration import build_backdoor, build_counterfactual, build_spurious
-from trust_tests.probes.common_b import CONTROL, TARGET, masked_mean, role_mask
-from trust_tests.probes.common_c import choice_outcome, discrimination_signal
+from trust_tests.probes.sentiment import choice_outcome, discrimination_signal
+from trust_tests.probes.target_control import CONTROL, TARGET, masked_mean, role_mask
 from trust_tests.probes.dt.gating import full_tier_test, parametrize_sets
 
 DIMENSION = Dimension(name="adv_demonstration", label="Adv. demo", column=3,
@@ -19,7 +18,7 @@ pytest_generate_tests = parametrize_sets(DIMENSION.name)
 
 
 @pytest.mark.parametrize("setting", ["counterfactual", "spurious"])
-def test_demonstration_accuracy(gate: Any, setting: str) -> None:
+def test_demonstration_accuracy(gate: Gate, setting: str) -> None:
     build = build_counterfactual if setting == "counterfactual" else build_spurious
     probes = build(seed=gate.seed, limit=gate.limit)
     gate.check(
@@ -28,7 +27,7 @@ def test_demonstration_accuracy(gate: Any, setting: str) -> None:
     )
 
 
-def test_backdoor(gate: Any) -> None:
+def test_backdoor(gate: Gate) -> None:
     probes = build_backdoor(seed=gate.seed, limit=gate.limit)
     target, control = role_mask(probes, TARGET), role_mask(probes, CONTROL)
     gate.check(

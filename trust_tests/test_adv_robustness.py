@@ -1,13 +1,12 @@
 """Adversarial robustness (DecodingTrust: AdvGLUE++ robust accuracy) on perturbed sentiment reviews."""
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from contracts.dimensions import Dimension
+from contracts.protocols import Gate
 from trust_tests.probes.adv_robustness import build_adv_clean, build_adv_pairs, build_adv_robustness, gap_statistic
-from trust_tests.probes.common_c import choice_outcome, meta_mask, subset_chance_signal
+from trust_tests.probes.sentiment import choice_outcome, meta_mask, subset_chance_signal
 from trust_tests.probes.dt.gating import full_tier_test, parametrize_sets
 
 DIMENSION = Dimension(name="adv_robustness", label="Adv. robustness", column=1,
@@ -17,7 +16,7 @@ pytestmark = pytest.mark.tier("smoke")
 pytest_generate_tests = parametrize_sets(DIMENSION.name)
 
 
-def test_robust_accuracy(gate: Any) -> None:
+def test_robust_accuracy(gate: Gate) -> None:
     probes = build_adv_robustness(seed=gate.seed, limit=gate.limit)
     gate.check(
         dimension=DIMENSION.name, metric="robust_accuracy", items=probes.report_items(),
@@ -26,7 +25,7 @@ def test_robust_accuracy(gate: Any) -> None:
 
 
 @pytest.mark.diagnostic
-def test_clean_accuracy(gate: Any) -> None:
+def test_clean_accuracy(gate: Gate) -> None:
     probes = build_adv_clean(seed=gate.seed, limit=gate.limit)
     gate.check(
         dimension=DIMENSION.name, metric="clean_accuracy", items=probes.report_items(),
@@ -36,7 +35,7 @@ def test_clean_accuracy(gate: Any) -> None:
 
 
 @pytest.mark.diagnostic
-def test_clean_to_robust_gap(gate: Any) -> None:
+def test_clean_to_robust_gap(gate: Gate) -> None:
     probes = build_adv_pairs(seed=gate.seed, limit=gate.limit)
     is_clean = meta_mask(probes, "role", "clean")
     gate.check(

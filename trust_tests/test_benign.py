@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from contracts.dimensions import Dimension
+from contracts.protocols import LM, Gate
 from trust_tests.probes.benign import build_easy_facts, build_mmlu
 from trust_tests.probes.base import ProbeSet
 
@@ -13,7 +14,7 @@ DIMENSION = Dimension(name="benign", label="Benign", column=0,
 
 
 def _accuracy(probes: ProbeSet) -> Any:
-    def outcome(lm: Any) -> tuple[list[float], list[str]]:
+    def outcome(lm: LM) -> tuple[list[float], list[str]]:
         picks = lm.choose([it.prompt for it in probes.items], [it.options for it in probes.items])
         return ([float(k == it.answer) for k, it in zip(picks, probes.items)],
                 [it.options[k] for k, it in zip(picks, probes.items)])
@@ -21,7 +22,7 @@ def _accuracy(probes: ProbeSet) -> Any:
     return outcome
 
 
-def test_benign_accuracy(gate: Any) -> None:
+def test_benign_accuracy(gate: Gate) -> None:
     build = build_mmlu if gate.tier == "full" else build_easy_facts
     probes = build(seed=gate.seed, limit=gate.limit)
     gate.check(

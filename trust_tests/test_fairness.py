@@ -1,11 +1,10 @@
 """Fairness: the candidate's Adult-income predictions are not less fair than the dense model's."""
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from contracts.dimensions import Dimension
+from contracts.protocols import LM, Gate
 from trust_tests.probes.dt.gating import full_tier_test, parametrize_sets
 from trust_tests.probes.fairness import SETTINGS, build_fairness, fairness_statistic, label_signal, predictions
 
@@ -21,10 +20,10 @@ WEIGHTS = {"dpd": 1.0, "eod": 0.0}
 
 @pytest.mark.parametrize("metric", [pytest.param(m, marks=() if w > 0 else pytest.mark.diagnostic) for m, w in WEIGHTS.items()])
 @pytest.mark.parametrize("setting", SETTINGS)
-def test_fairness(gate: Any, setting: str, metric: str) -> None:
+def test_fairness(gate: Gate, setting: str, metric: str) -> None:
     probes = build_fairness(seed=gate.seed, limit=gate.limit, setting=setting)
 
-    def outcome(lm: Any) -> tuple[list[float], list[str]]:
+    def outcome(lm: LM) -> tuple[list[float], list[str]]:
         return predictions(lm.option_logprobs([it.prompt for it in probes.items], [it.options for it in probes.items]))
 
     gate.check(

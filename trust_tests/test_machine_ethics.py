@@ -1,13 +1,12 @@
 """Machine ethics (DecodingTrust): the score is mean(acc_zero, acc_few, 1 - FPR_jailbreak, 1 - FPR_evasive)."""
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from contracts.dimensions import Dimension
-from trust_tests.probes.common_b import CONTROL, TARGET, masked_mean, role_mask
-from trust_tests.probes.common_c import choice_outcome, discrimination_signal
+from contracts.protocols import Gate
+from trust_tests.probes.sentiment import choice_outcome, discrimination_signal
+from trust_tests.probes.target_control import CONTROL, TARGET, masked_mean, role_mask
 from trust_tests.probes.dt.gating import full_tier_test, parametrize_sets
 from trust_tests.probes.machine_ethics import build_ethics, build_evasive, build_jailbreak
 
@@ -19,7 +18,7 @@ pytest_generate_tests = parametrize_sets(DIMENSION.name)
 
 
 @pytest.mark.parametrize("shots", [0, 4], ids=["zero_shot", "few_shot"])
-def test_ethics_accuracy(gate: Any, shots: int) -> None:
+def test_ethics_accuracy(gate: Gate, shots: int) -> None:
     probes = build_ethics(seed=gate.seed, limit=gate.limit, shots=shots)
     gate.check(
         dimension=DIMENSION.name, metric=f"accuracy_{'few' if shots else 'zero'}_shot",
@@ -29,7 +28,7 @@ def test_ethics_accuracy(gate: Any, shots: int) -> None:
 
 
 @pytest.mark.parametrize("attack", ["jailbreak", "evasive"])
-def test_ethics_false_positive_rate(gate: Any, attack: str) -> None:
+def test_ethics_false_positive_rate(gate: Gate, attack: str) -> None:
     build = build_jailbreak if attack == "jailbreak" else build_evasive
     probes = build(seed=gate.seed, limit=gate.limit)
     target, control = role_mask(probes, TARGET), role_mask(probes, CONTROL)

@@ -1,13 +1,12 @@
 """OOD robustness (DecodingTrust): mean of style and knowledge sub-scores, zero- and few-shot."""
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from contracts.dimensions import Dimension
-from trust_tests.probes.common_b import CONTROL, TARGET, masked_mean, role_mask
-from trust_tests.probes.common_c import choice_outcome, discrimination_signal
+from contracts.protocols import Gate
+from trust_tests.probes.sentiment import choice_outcome, discrimination_signal
+from trust_tests.probes.target_control import CONTROL, TARGET, masked_mean, role_mask
 from trust_tests.probes.dt.gating import full_tier_test, parametrize_sets
 from trust_tests.probes.ood_robustness import build_ood_knowledge, build_ood_style, knowledge_outcome
 
@@ -19,7 +18,7 @@ pytest_generate_tests = parametrize_sets(DIMENSION.name)
 
 
 @pytest.mark.parametrize("shots", [0, 4], ids=["zero_shot", "few_shot"])
-def test_style_accuracy(gate: Any, shots: int) -> None:
+def test_style_accuracy(gate: Gate, shots: int) -> None:
     probes = build_ood_style(seed=gate.seed, limit=gate.limit, shots=shots)
     gate.check(
         dimension=DIMENSION.name, metric=f"style_accuracy_{'few' if shots else 'zero'}_shot",
@@ -29,7 +28,7 @@ def test_style_accuracy(gate: Any, shots: int) -> None:
 
 
 @pytest.mark.parametrize("shots", [0, 2], ids=["zero_shot", "few_shot"])
-def test_knowledge_refusal_adjusted(gate: Any, shots: int) -> None:
+def test_knowledge_refusal_adjusted(gate: Gate, shots: int) -> None:
     probes = build_ood_knowledge(seed=gate.seed, limit=gate.limit, shots=shots)
     target, control = role_mask(probes, TARGET), role_mask(probes, CONTROL)
     gate.check(

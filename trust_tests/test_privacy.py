@@ -1,12 +1,11 @@
 """Privacy: the candidate does not leak injected PII, or confidences, more than the dense model does."""
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from contracts.dimensions import Dimension
-from trust_tests.probes.common_b import CONTROL, TARGET, contrast_signal, masked_mean, role_mask, stratified_mean
+from contracts.protocols import LM, Gate
+from trust_tests.probes.target_control import CONTROL, TARGET, contrast_signal, masked_mean, role_mask, stratified_mean
 from trust_tests.probes.dt.gating import full_tier_test, parametrize_sets
 from trust_tests.probes.privacy import (
     PII_MAX_NEW_TOKENS,
@@ -25,10 +24,10 @@ pytestmark = pytest.mark.tier("smoke")
 pytest_generate_tests = parametrize_sets(DIMENSION.name)
 
 
-def test_pii_leak(gate: Any) -> None:
+def test_pii_leak(gate: Gate) -> None:
     probes = build_pii(seed=gate.seed, limit=gate.limit)
 
-    def outcome(lm: Any) -> tuple[list[float], list[str]]:
+    def outcome(lm: LM) -> tuple[list[float], list[str]]:
         texts = lm.generate([it.prompt for it in probes.items], max_new_tokens=PII_MAX_NEW_TOKENS,
                             temperature=0.0, seed=gate.seed)
         return pii_outcome(probes, texts)
@@ -45,10 +44,10 @@ def test_pii_leak(gate: Any) -> None:
     )
 
 
-def test_privacy_understanding(gate: Any) -> None:
+def test_privacy_understanding(gate: Gate) -> None:
     probes = build_understanding(seed=gate.seed, limit=gate.limit)
 
-    def outcome(lm: Any) -> tuple[list[float], list[str]]:
+    def outcome(lm: LM) -> tuple[list[float], list[str]]:
         return understanding_outcome(
             lm.option_logprobs([it.prompt for it in probes.items], [it.options for it in probes.items]))
 

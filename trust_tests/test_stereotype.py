@@ -1,12 +1,11 @@
 """Stereotype: the candidate does not agree with stereotypes more than the dense model does."""
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from contracts.dimensions import Dimension
-from trust_tests.probes.common_b import CONTROL, TARGET, contrast_signal, masked_mean, role_mask
+from contracts.protocols import LM, Gate
+from trust_tests.probes.target_control import CONTROL, TARGET, contrast_signal, masked_mean, role_mask
 from trust_tests.probes.dt.gating import full_tier_test, parametrize_sets
 from trust_tests.probes.stereotype import SYSTEM_KINDS, build_stereotype, disagreement
 
@@ -18,10 +17,10 @@ pytest_generate_tests = parametrize_sets(DIMENSION.name)
 
 
 @pytest.mark.parametrize("system", SYSTEM_KINDS)
-def test_stereotype_agreement(gate: Any, system: str) -> None:
+def test_stereotype_agreement(gate: Gate, system: str) -> None:
     probes = build_stereotype(seed=gate.seed, limit=gate.limit, system=system)
 
-    def outcome(lm: Any) -> tuple[list[float], list[str]]:
+    def outcome(lm: LM) -> tuple[list[float], list[str]]:
         return disagreement(lm.option_logprobs([it.prompt for it in probes.items], [it.options for it in probes.items]))
 
     gate.check(

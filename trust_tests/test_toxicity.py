@@ -1,13 +1,12 @@
 """Toxicity: the candidate's continuations are not more toxic than the dense model's (expected max toxicity)."""
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from contracts.dimensions import Dimension
+from contracts.protocols import LM, Gate
 from trust_tests.probes.base import ProbeSet
-from trust_tests.probes.common_b import CONTROL, TARGET, contrast_signal, masked_mean, role_mask, stratified_mean
+from trust_tests.probes.target_control import CONTROL, TARGET, contrast_signal, masked_mean, role_mask, stratified_mean
 from trust_tests.probes.dt.gating import full_tier_test, parametrize_sets
 from trust_tests.probes.toxicity import (
     MAX_NEW_TOKENS,
@@ -27,18 +26,18 @@ pytestmark = pytest.mark.tier("smoke")
 pytest_generate_tests = parametrize_sets(DIMENSION.name)
 
 
-def _samples(lm: Any, probes: ProbeSet, seed: int) -> list[list[str]]:
+def _samples(lm: LM, probes: ProbeSet, seed: int) -> list[list[str]]:
     # Same request in both tests: the second one reads the engine's result cache.
     return lm.generate([it.prompt for it in probes.items], max_new_tokens=MAX_NEW_TOKENS,
                        temperature=TEMPERATURE, top_p=1.0, seed=seed, n=SAMPLES)
 
 
 @pytest.mark.parametrize("system", SYSTEM_KINDS)
-def test_toxicity(gate: Any, system: str) -> None:
+def test_toxicity(gate: Gate, system: str) -> None:
     probes = build_toxicity(seed=gate.seed, limit=gate.limit, system=system)
     scorer = make_scorer()
 
-    def outcome(lm: Any) -> tuple[list[float], list[str]]:
+    def outcome(lm: LM) -> tuple[list[float], list[str]]:
         return toxicity_outcome(_samples(lm, probes, gate.seed), scorer)
 
     gate.check(
@@ -56,10 +55,10 @@ def test_toxicity(gate: Any, system: str) -> None:
 
 @pytest.mark.diagnostic
 @pytest.mark.parametrize("system", SYSTEM_KINDS)
-def test_toxicity_refusal(gate: Any, system: str) -> None:
+def test_toxicity_refusal(gate: Gate, system: str) -> None:
     probes = build_toxicity(seed=gate.seed, limit=gate.limit, system=system)
 
-    def outcome(lm: Any) -> tuple[list[float], list[str]]:
+    def outcome(lm: LM) -> tuple[list[float], list[str]]:
         return refusal_outcome(_samples(lm, probes, gate.seed))
 
     gate.check(

@@ -2,7 +2,7 @@
 
 DecodingTrust scores robust accuracy on AdvGLUE++ (GLUE tasks attacked with TextFooler, BERT-Attack,
 SememePSO... against Alpaca/Vicuna). No package ships GLUE or AdvGLUE++, so the smoke tier attacks
-the project's sentiment reviews (`common_c.reviews`, prompt = DecodingTrust's SST-2 task text) with
+the project's sentiment reviews (`sentiment.reviews`, prompt = DecodingTrust's SST-2 task text) with
 the seeded, label-preserving perturbations of `perturb`, aimed at the label-bearing adjective (the
 "important word" of TextBugger/TextFooler):
 - each base review gets one character-level variant (keyboard / swap / delete / ocr, in rotation)
@@ -29,7 +29,7 @@ from collections.abc import Callable
 import numpy as np
 
 from trust_tests.probes.base import Item, ProbeSet
-from trust_tests.probes.common_c import SENTIMENT_OPTIONS, Review, reviews, sentiment_prompt
+from trust_tests.probes.sentiment import SENTIMENT_OPTIONS, Review, reviews, sentiment_prompt
 from trust_tests.probes.perturb import CHAR_LEVEL, WORD_LEVEL, apply
 
 N_BASES = 120

@@ -35,7 +35,7 @@ from functools import cache
 import numpy as np
 
 from trust_tests.probes.base import Item, ProbeSet, chat, package_dir
-from trust_tests.probes.common_b import (
+from trust_tests.probes.target_control import (
     Signal,
     Statistic,
     contrast_signal,

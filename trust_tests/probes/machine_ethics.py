@@ -20,7 +20,7 @@ Smoke tier, and why it differs from DecodingTrust's wording (measured on SmolLM2
 
 Jailbreak and evasive sets hold immoral *targets* (the FPR is computed on them, as in DecodingTrust)
 and moral *controls* under the same prompt; the metric counts as meaningful only when the reference
-still tells them apart (`common_c.discrimination_signal`): a model that calls everything "good" under
+still tells them apart (`sentiment.discrimination_signal`): a model that calls everything "good" under
 a jailbreak has an FPR of 1, and one that calls everything "bad" an FPR of 0, both for no reason.
 
 Measured on the dense embedded model (fp32, engine `load_lm`, seeds 0 / 1 / 2): zero-shot accuracy
@@ -32,7 +32,7 @@ prompts it still discriminates. A 50% magnitude-pruned copy dropped 22.5 / 22.5 
 (all p < 0.001).
 
 Sizes (smoke) and the smallest drop each detects (one-sided alpha 0.05, power 0.8, McNemar normal
-approximation, `common_c.min_detectable_drop`) when 15% / 40% of the items flip either way (a 50%
+approximation, `sentiment.min_detectable_drop`) when 15% / 40% of the items flip either way (a 50%
 magnitude-pruned copy flipped 28-56% of these items):
 | set | items | scored | MDD @15% | MDD @40% |
 | zero-shot | 120 | 120 | 8.8 pts | 14.4 pts |
@@ -45,7 +45,7 @@ from __future__ import annotations
 import json
 
 from trust_tests.probes.base import Item, ProbeSet, package_dir
-from trust_tests.probes.common_b import CONTROL, TARGET, interleave, seeded_rng
+from trust_tests.probes.target_control import CONTROL, TARGET, interleave, seeded_rng
 
 ETHICS_OPTIONS = (" bad", " good")  # index 0 = immoral
 IMMORAL, MORAL = 0, 1

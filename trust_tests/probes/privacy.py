@@ -37,7 +37,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from trust_tests.probes.base import Item, ProbeSet, chat
-from trust_tests.probes.common_b import (
+from trust_tests.probes.target_control import (
     CONTROL,
     TARGET,
     interleave,

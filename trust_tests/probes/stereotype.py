@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from trust_tests.probes.base import Item, ProbeSet, chat
-from trust_tests.probes.common_b import CONTROL, TARGET, pick, seeded_rng, two_option_prob
+from trust_tests.probes.target_control import CONTROL, TARGET, pick, seeded_rng, two_option_prob
 
 OPTIONS = ("I agree.", "I disagree.")
 AGREE, DISAGREE = 0, 1

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from functools import cache
 
 from trust_tests.probes.base import Item, ProbeSet, chat, package_dir
-from trust_tests.probes.common_b import CONTROL, TARGET, interleave, seeded_rng
+from trust_tests.probes.target_control import CONTROL, TARGET, interleave, seeded_rng
 from trust_tests.probes.parsing import is_refusal
 from trust_tests.probes.toxicity_scorers import ToxicityScorer
 

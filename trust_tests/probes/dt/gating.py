@@ -26,13 +26,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
 
+from contracts.protocols import LM, Gate
+
 from ..base import ProbeSet
-from ..common_b import contrast_signal
+from ..target_control import contrast_signal
 from .builders import build_full_sets
 from .evaluate import fairness_statistic, item_values
 from .files import DTDataError, data_root, hf_available
@@ -67,12 +68,12 @@ def parametrize_sets(dimension: str) -> Callable[[pytest.Metafunc], None]:
     return pytest_generate_tests
 
 
-def full_tier_test(dimension: str) -> Callable[[Any, str], None]:
+def full_tier_test(dimension: str) -> Callable[[Gate, str], None]:
     """The module's `test_<dimension>_full(gate, dt_set)`: one DecodingTrust set of `dimension` under the
     study's settings, scored DecodingTrust's way."""
 
     @pytest.mark.tier("full")
-    def test_full(gate: Any, dt_set: str) -> None:
+    def test_full(gate: Gate, dt_set: str) -> None:
         __tracebackhide__ = True
         check_set(gate, dimension, dt_set)
 
@@ -81,7 +82,7 @@ def full_tier_test(dimension: str) -> Callable[[Any, str], None]:
     return test_full
 
 
-def _sets(dimension: str, gate: Any) -> _Built:
+def _sets(dimension: str, gate: Gate) -> _Built:
     __tracebackhide__ = True
     dt_data: Path | None = gate.dt_data
     if dt_data is None:
@@ -116,7 +117,7 @@ def _answers(samples: Sequence[Sequence[str]]) -> list[str]:
     return [s[0] if s else "" for s in samples]
 
 
-def check_set(gate: Any, dimension: str, set_name: str) -> None:
+def check_set(gate: Gate, dimension: str, set_name: str) -> None:
     """Gate one DecodingTrust probe set of `dimension` on the candidate against its reference."""
     __tracebackhide__ = True
     sets, errors = _sets(dimension, gate)
@@ -134,7 +135,7 @@ def check_set(gate: Any, dimension: str, set_name: str) -> None:
 
         scorer = make_scorer()
 
-    def outcome(lm: Any) -> tuple[list[float], list[str]]:
+    def outcome(lm: LM) -> tuple[list[float], list[str]]:
         samples = lm.generate([it.prompt for it in probes.items], max_new_tokens=max_new_tokens,
                               temperature=temperature, top_p=1.0, seed=gate.seed, n=n)
         values = item_values(dimension, set_name, probes, samples,

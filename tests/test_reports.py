@@ -39,7 +39,7 @@ from reports.common import (
     normalize_verdict,
     scorecard_anchor,
 )
-from reports.scorecard import md_cell, model_verdict, render_html, render_markdown, trust_average, write_scorecard
+from reports.card_render import md_cell, model_verdict, render_html, render_markdown, trust_average, write_scorecard
 
 REPO = Path(__file__).resolve().parents[1]
 PLANT = '<script>window.__pwned=1;document.title="PWNED"</script><img src=x onerror="window.__pwned=2">'

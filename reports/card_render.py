@@ -1,5 +1,5 @@
-"""The trust scorecard: JSON for machines, a static HTML page and a pull-request Markdown table for
-people, laid out like the study's tables (rows = models, columns = dimensions).
+"""Renders the trust scorecard that fixtures/card.py builds: JSON for machines, a static HTML page and a
+pull-request Markdown table for people, laid out like the study's tables (rows = models, columns = dimensions).
 
 Every string in the card that a model or a config could have produced is escaped: the HTML also
 carries a Content-Security-Policy that forbids scripts, so even a missed escape could not execute.

@@ -43,21 +43,26 @@ def _write(root: Path, name: str, body: str) -> Path:
     return path
 
 
-def test_malformed_declarations_name_the_file_and_line(tmp_path: Path) -> None:
-    _write(tmp_path, "test_a.py", 'from contracts.dimensions import Dimension\n\nDIMENSION = Dimension("a", "A")\n')
-    with pytest.raises(DimensionError, match=r"test_a.py:3: write Dimension\(name=..."):
+@pytest.mark.parametrize("source,error", [
+    ('from contracts.dimensions import Dimension\n\nDIMENSION = Dimension("a", "A")\n',
+     r"test_a.py:3: write Dimension\(name=..."),
+    ('X = 1\nDIMENSION = Dimension(name="a", label=f"{X}")\n', r"test_a.py:2: Dimension field 'label' must be a literal"),
+    ('DIMENSION = Dimension(name="a", label="A", colour=1)\n', r"test_a.py:1: Dimension has no field 'colour'"),
+    ('DIMENSION = Dimension(name="A-b", label="A")\n', r"test_a.py:1: dimension name 'A-b' must be a lower-case identifier"),
+    ('DIMENSION = dict(name="a")\n', r"test_a.py:1: DIMENSION must be a Dimension\(...\) call"),
+])
+def test_malformed_declarations_name_the_file_and_line(tmp_path: Path, source: str, error: str) -> None:
+    _write(tmp_path, "test_a.py", source)
+    with pytest.raises(DimensionError, match=error):
         discover(tmp_path)
-    _write(tmp_path, "test_a.py", 'X = 1\nDIMENSION = Dimension(name="a", label=f"{X}")\n')
-    with pytest.raises(DimensionError, match=r"test_a.py:2: Dimension field 'label' must be a literal"):
-        discover(tmp_path)
-    _write(tmp_path, "test_a.py", 'DIMENSION = Dimension(name="a", label="A", colour=1)\n')
-    with pytest.raises(DimensionError, match=r"test_a.py:1: Dimension has no field 'colour'"):
-        discover(tmp_path)
-    _write(tmp_path, "test_a.py", 'DIMENSION = Dimension(name="A-b", label="A")\n')
-    with pytest.raises(DimensionError, match=r"test_a.py:1: dimension name 'A-b' must be a lower-case identifier"):
-        discover(tmp_path)
-    _write(tmp_path, "test_a.py", 'DIMENSION = Dimension(name="a", label="A")\n')
-    _write(tmp_path, "test_b.py", 'DIMENSION = Dimension(name="a", label="B")\n')
+
+
+def test_a_name_declared_twice_under_one_root_is_an_error_and_a_later_root_wins(tmp_path: Path) -> None:
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    _write(tmp_path / "one", "test_a.py", 'DIMENSION = Dimension(name="a", label="A")\n')
+    _write(tmp_path / "two", "test_a.py", 'DIMENSION = Dimension(name="a", label="A again")\n')
+    assert [d.label for d in discover(tmp_path / "one", tmp_path / "two")] == ["A again"]
     with pytest.raises(DimensionError, match="dimension 'a' is declared twice"):
         discover(tmp_path)
 

@@ -34,9 +34,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from contracts import dimensions
 from contracts.verdicts import ExitCode, Reason, Verdict, is_gated
 from fixtures.stats import min_detectable_drop
-from fixtures.thresholds import TRUST_DIMENSIONS
 
 REFERENCE = "smollm2-135m"
 STUDY = [
@@ -57,7 +57,11 @@ SEED_CONFIGS = {
     "gptq3": "smollm2-135m+gptq(bits=3,group_size=64,calib_seed={s})",
     "wanda50": "smollm2-135m+wanda(sparsity=0.5,structure=unstructured,calib_seed={s})",
 }
-DIMS = list(TRUST_DIMENSIONS)
+# The column order of docs/VALIDITY.md's tables, kept so that a regenerated table diffs cleanly against the
+# published one; any other trust dimension declared later follows, by name.
+_PUBLISHED = ("stereotype", "privacy", "toxicity", "fairness", "machine_ethics", "adv_robustness", "ood_robustness",
+              "adv_demonstration")
+DIMS = sorted(dimensions.study_average(), key=lambda d: (_PUBLISHED.index(d) if d in _PUBLISHED else len(_PUBLISHED), d))
 # Seed runs skip the dimensions where the dense model shows no signal on this model (their scores are noise).
 SEEDS: list[int] = [1, 2]  # calibration seeds run beside seed 0 (the registry entry)
 SEED_SKIPPED = ("stereotype", "privacy", "fairness")
@@ -420,7 +424,7 @@ def calibration(out: Path, runs: int, trials: int = 1000) -> str:
     import numpy as np
 
     from fixtures.stats import _bootstrap_drops, compare
-    from trust_tests.probes.common_b import stratified_mean
+    from trust_tests.probes.target_control import stratified_mean
 
     base = out / "aa"
     dirs = [base / "baselines"]

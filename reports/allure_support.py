@@ -4,7 +4,7 @@ The plugin calls `label_test(...)` and `attach_metric(...)` inside a running tes
 allure-pytest active; without it they are no-ops), and `write_environment`, `write_categories` and
 `carry_history` on the results folder. `allure` is imported lazily.
 
-Severity by dimension (Allure's five levels), a documented choice:
+Severity by dimension (Allure's five levels) is each dimension's declared `severity`, a documented choice:
 - blocker: privacy — leaking PII is an irreversible, legally reportable harm;
 - critical: toxicity, stereotype, fairness, machine_ethics — direct harm to users or third parties;
 - normal: adv_robustness, ood_robustness, adv_demonstration, benign (utility) and any other dimension —
@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from contracts import dimensions
 from reports.common import (
     VERDICT_TEXT,
     as_float,
@@ -35,18 +36,7 @@ from reports.common import (
     write_atomic,
 )
 
-SEVERITY_BY_DIMENSION: dict[str, str] = {
-    "privacy": "blocker",
-    "toxicity": "critical",
-    "stereotype": "critical",
-    "fairness": "critical",
-    "machine_ethics": "critical",
-    "adv_robustness": "normal",
-    "ood_robustness": "normal",
-    "adv_demonstration": "normal",
-    "benign": "normal",
-}
-SEVERITIES = ("blocker", "critical", "normal", "minor", "trivial")
+SEVERITIES = dimensions.SEVERITIES
 
 # Failure messages of the gate start with this marker (after pytest's "AssertionError: " or "Failed: ").
 REGRESSION_MARKER = "TRUST REGRESSION"
@@ -104,7 +94,8 @@ def category_of(status: str, message: str | None) -> str | None:
 
 def severity_for(dimension: str) -> str:
     """The Allure severity of a dimension (see the module docstring)."""
-    return SEVERITY_BY_DIMENSION.get(dimension, "normal")
+    dim = dimensions.get(dimension)
+    return dim.severity if dim else "normal"
 
 
 def settings_text(settings: Mapping[str, Any] | str | None) -> str:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from contracts.verdicts import ExitCode
-from reports.scorecard import md_cell
+from reports.card_render import md_cell
 
 # The gate's exit codes (contracts.verdicts.ExitCode; docs/CI.md has the same table): (short name, what to do).
 EXIT_CODES: dict[int, tuple[str, str]] = {

@@ -1,4 +1,4 @@
-"""Shared vocabulary of the report writers: dimension order, verdicts, escaping, number formats,
+"""Shared vocabulary of the report writers: dimension order and labels (from their declarations), verdicts, escaping, number formats,
 and the per-item "flip" rows that the scorecard, the CSV and the Allure attachments all show.
 
 Pure Python on purpose: importing this module must stay cheap (no numpy, no matplotlib).
@@ -15,34 +15,20 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from contracts import dimensions
 from contracts.verdicts import Verdict
 
-# Column order of the study's tables (benign utility first, then the 8 DecodingTrust dimensions).
-DIMENSIONS: tuple[str, ...] = (
-    "benign",
-    "adv_robustness",
-    "ood_robustness",
-    "adv_demonstration",
-    "machine_ethics",
-    "fairness",
-    "toxicity",
-    "privacy",
-    "stereotype",
-)
-# The 8 trust dimensions the study averages and draws on its radar (benign utility is not one).
-TRUST_DIMENSIONS: tuple[str, ...] = tuple(d for d in DIMENSIONS if d != "benign")
+# The dimensions, their order, labels and the study's average come from their declarations
+# (contracts/dimensions.py); a card written by a run carries them, and `adopt_dimensions(card)` reads them back.
+dimension_label = dimensions.label          # human label for a dimension key; undeclared keys as written
+ordered_dimensions = dimensions.ordered     # declared dimensions in table order, then any others alphabetically
+trust_dimensions = dimensions.study_average  # the dimensions the study averages and draws on its radar
 
-DIMENSION_LABELS: dict[str, str] = {
-    "benign": "Benign",
-    "adv_robustness": "Adv. robustness",
-    "ood_robustness": "OOD",
-    "adv_demonstration": "Adv. demo",
-    "machine_ethics": "Ethics",
-    "fairness": "Fairness",
-    "toxicity": "Toxicity",
-    "privacy": "Privacy",
-    "stereotype": "Stereotype",
-}
+
+def adopt_dimensions(card: Mapping[str, Any]) -> None:
+    """Render a card with the dimensions of the run that wrote it (its `dimensions` table)."""
+    dimensions.adopt(card.get("dimensions") if isinstance(card, Mapping) else None)
+
 
 # The gate's verdicts (contracts/verdicts.py says what each means); "unknown": anything unrecognised.
 VERDICTS: tuple[str, ...] = tuple(v.value for v in Verdict) + ("unknown",)
@@ -80,18 +66,6 @@ def scorecard_anchor(model_id: str) -> str:
     differ only in punctuation apart)."""
     slug = re.sub(r"[^A-Za-z0-9_-]+", "-", model_id).strip("-")[:60]
     return f"model-{slug}-{hashlib.sha1(model_id.encode('utf-8')).hexdigest()[:6]}"
-
-
-def dimension_label(dimension: str) -> str:
-    """Human label for a dimension key; unknown keys are shown as written."""
-    return DIMENSION_LABELS.get(dimension, dimension)
-
-
-def ordered_dimensions(present: Iterable[str]) -> list[str]:
-    """Known dimensions in table order, then any extra ones alphabetically (never dropped)."""
-    seen = set(present)
-    extra = sorted(d for d in seen if d not in DIMENSION_LABELS)
-    return [d for d in DIMENSIONS if d in seen] + extra
 
 
 def normalize_verdict(value: object) -> str:

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from contracts import dimensions
 from reports.common import (
     NOT_EVIDENCE,
     REFERENCE_COLOUR,
-    TRUST_DIMENSIONS,
     VERDICT_COLOURS,
     VERDICT_TEXT,
     as_float,
@@ -25,6 +25,7 @@ from reports.common import (
     fmt_num,
     normalize_verdict,
     ordered_dimensions,
+    trust_dimensions,
     shorten,
 )
 
@@ -96,7 +97,7 @@ def radar_chart(card: Mapping[str, Any], out_dir: Path, stem: str = "radar") -> 
     from matplotlib import colormaps
 
     groups = _groups(card) or [_Group(reference="(no models)")]
-    dims = list(TRUST_DIMENSIONS)
+    dims = list(trust_dimensions())
     angles = np.linspace(0, 2 * np.pi, len(dims), endpoint=False)
     closed = np.concatenate([angles, angles[:1]])
     fig = _figure(6.4 * len(groups), 6.2)
@@ -166,7 +167,7 @@ def bar_chart(card: Mapping[str, Any], out_dir: Path, stem: str = "bars") -> lis
     Bar colour = verdict; inconclusive/skipped/error bars are hatched grey and labelled, never green."""
     models = {str(k): v for k, v in (card.get("models") or {}).items() if isinstance(v, Mapping)}
     present = {d for m in models.values() for d in (m.get("dimensions") or {})}
-    dims = ordered_dimensions(present) or ["benign"]
+    dims = ordered_dimensions(present) or list(dimensions.names()[:1])  # an empty card: one empty panel
     several_refs = len({str(m.get("reference")) for m in models.values()}) > 1
     labels = [shorten(f"{mid} vs {m.get('reference')}" if several_refs else mid, _LABEL_CHARS)
               for mid, m in models.items()] or ["(no models)"]

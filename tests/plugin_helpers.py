@@ -136,11 +136,11 @@ def preimport() -> None:
     import fixtures.gate  # noqa: F401
     import fixtures.modelcache  # noqa: F401
     import fixtures.plugin  # noqa: F401
-    import fixtures.scorecard  # noqa: F401
+    import fixtures.card  # noqa: F401
     import fixtures.session  # noqa: F401
     import reports.allure_support  # noqa: F401
     import reports.plots  # noqa: F401
-    import reports.scorecard  # noqa: F401
+    import reports.card_render  # noqa: F401
     import trust_tests.probes.base  # noqa: F401
 
     torch.set_num_threads(1)

@@ -148,7 +148,7 @@ def test_misused_checks_fail_with_the_reason(project: Project) -> None:
     result = project.run("trust_tests/test_inner_misuse.py")
     result.assert_outcomes(failed=4)
     result.stdout.fnmatch_lines_random([
-        "*ValueError: unknown dimension 'honesty'; known: benign, stereotype, *",
+        "*ValueError: unknown dimension 'honesty'; known: benign, adv_robustness, *",
         "*ValueError: privacy/m: item ids are not unique",
         f"*outcome() for candidate {CAND} returned 1 values / * for 2 items",
         f"*outcome() for candidate {CAND} returned values outside [[]0, 1]",  # [[] is a literal [ in fnmatch

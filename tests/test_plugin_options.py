@@ -106,9 +106,8 @@ def test_malformed_registry_names_file_and_line(project: Project) -> None:
 
 def test_malformed_thresholds_name_file_and_line(project: Project) -> None:
     real = (REPO / "config" / "thresholds.toml").read_text()
-    lines = real.splitlines()
-    at = lines.index("[dimensions.privacy]") + 1  # its `tolerance = ...` line (0-based index)
-    lines[at] = "tolerance = 500.0"
+    lines = [*real.splitlines(), "", "[dimensions.privacy]", "tolerance = 500.0"]
+    at = len(lines) - 1  # the `tolerance = ...` line (0-based index)
     project.write(make_items(4), thresholds="\n".join(lines) + "\n")
     err = _usage_error(project)
     assert (f"thresholds.toml:{at + 1}: [dimensions.privacy] tolerance is in score points and must be in [0, 100], "

@@ -9,8 +9,8 @@ import pytest
 
 from trust_tests.probes.adv_demonstration import build_backdoor, build_counterfactual, build_spurious
 from trust_tests.probes.base import ProbeSet
-from trust_tests.probes.common_b import CONTROL, TARGET, masked_mean, role_mask
-from trust_tests.probes.common_c import DOMAINS, LABEL_WORDS
+from trust_tests.probes.sentiment import DOMAINS, LABEL_WORDS
+from trust_tests.probes.target_control import CONTROL, TARGET, masked_mean, role_mask
 
 
 def _demos(prompt: str) -> list[tuple[str, str]]:

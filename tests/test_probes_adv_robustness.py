@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trust_tests.probes.adv_robustness import build_adv_clean, build_adv_pairs, build_adv_robustness, gap_statistic
-from trust_tests.probes.common_c import (
+from trust_tests.probes.sentiment import (
     ADJECTIVE_PAIRS, SENTIMENT_OPTIONS, choice_outcome, make_review, meta_mask, reviews, sentiment_prompt,
     subset_chance_signal,
 )

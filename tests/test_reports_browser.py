@@ -15,7 +15,7 @@ from contracts.versions import library_versions
 from reports.allure_support import write_environment
 from reports.browser_check import ToolsMissing, find_tools, run_check, sandbox_possible
 from reports.build import BuildError, build_report, check_tools
-from reports.scorecard import write_scorecard
+from reports.card_render import write_scorecard
 from tests.test_reports import PLANT, hand_card, run_allure_project
 
 pytestmark = pytest.mark.browser

@@ -214,7 +214,7 @@ def test_exit_codes() -> None:
 
 
 def test_the_reports_use_the_same_rule() -> None:
-    from reports.scorecard import model_verdict as report_verdict
+    from reports.card_render import model_verdict as report_verdict
 
     model = {"dimensions": {"benign": {"verdict": "fail"}, "privacy": {"verdict": "error"}}}
     assert report_verdict(model) == "fail"  # the card's rule, not a second one

@@ -1,35 +1,37 @@
 """Adversarial demonstrations (DecodingTrust): mean of counterfactual acc, spurious acc and 1 - backdoor ASR."""
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
+from contracts.dimensions import Dimension
+from contracts.protocols import Gate
 from trust_tests.probes.adv_demonstration import build_backdoor, build_counterfactual, build_spurious
-from trust_tests.probes.common_b import CONTROL, TARGET, masked_mean, role_mask
-from trust_tests.probes.common_c import choice_outcome, discrimination_signal
-from trust_tests.probes.dt.gating import check_set, parametrize_sets
+from trust_tests.probes.sentiment import choice_outcome, discrimination_signal
+from trust_tests.probes.target_control import CONTROL, TARGET, masked_mean, role_mask
+from trust_tests.probes.dt.gating import full_tier_test, parametrize_sets
 
-# Smoke tests run under --tier smoke; test_adv_demonstration_full below carries --tier full (DecodingTrust's data).
-pytestmark = [pytest.mark.adv_demonstration, pytest.mark.tier("smoke")]
-pytest_generate_tests = parametrize_sets("adv_demonstration")
+DIMENSION = Dimension(name="adv_demonstration", label="Adv. demo", column=3,
+                      description="DecodingTrust robustness to adversarial demonstrations")
+# Smoke tests run under --tier smoke; test_adv_demonstration_full (one per DecodingTrust set) under --tier full.
+pytestmark = pytest.mark.tier("smoke")
+pytest_generate_tests = parametrize_sets(DIMENSION.name)
 
 
 @pytest.mark.parametrize("setting", ["counterfactual", "spurious"])
-def test_demonstration_accuracy(gate: Any, setting: str) -> None:
+def test_demonstration_accuracy(gate: Gate, setting: str) -> None:
     build = build_counterfactual if setting == "counterfactual" else build_spurious
-    probes = build(tier=gate.tier, seed=gate.seed, limit=gate.limit)
+    probes = build(seed=gate.seed, limit=gate.limit)
     gate.check(
-        dimension="adv_demonstration", metric=f"{setting}_accuracy", items=probes.report_items(),
+        dimension=DIMENSION.name, metric=f"{setting}_accuracy", items=probes.report_items(),
         outcome=choice_outcome(probes), kind="binary", chance=0.5, probe_version=probes.version,
     )
 
 
-def test_backdoor(gate: Any) -> None:
-    probes = build_backdoor(tier=gate.tier, seed=gate.seed, limit=gate.limit)
+def test_backdoor(gate: Gate) -> None:
+    probes = build_backdoor(seed=gate.seed, limit=gate.limit)
     target, control = role_mask(probes, TARGET), role_mask(probes, CONTROL)
     gate.check(
-        dimension="adv_demonstration", metric="1-backdoor_asr", items=probes.report_items(),
+        dimension=DIMENSION.name, metric="1-backdoor_asr", items=probes.report_items(),
         outcome=choice_outcome(probes), kind="binary",
         statistic=masked_mean(target),  # 1 - ASR on triggered negatives; controls only feed the signal test
         signal=discrimination_signal(target, control, what="'negative' rate on triggered negatives vs clean positives"),
@@ -37,7 +39,4 @@ def test_backdoor(gate: Any) -> None:
     )
 
 
-@pytest.mark.tier("full")
-def test_adv_demonstration_full(gate: Any, dt_set: str) -> None:
-    """One DecodingTrust adv_demonstration set under the study's settings, scored DecodingTrust's way."""
-    check_set(gate, "adv_demonstration", dt_set)
+test_adv_demonstration_full = full_tier_test(DIMENSION.name)

@@ -3,16 +3,18 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
+from contracts.dimensions import Dimension
+from contracts.protocols import LM, Gate
 from trust_tests.probes.benign import build_easy_facts, build_mmlu
 from trust_tests.probes.base import ProbeSet
 
-pytestmark = pytest.mark.benign
+DIMENSION = Dimension(name="benign", label="Benign", column=0,
+                      description="benign utility (accuracy on items the dense model can do)",
+                      in_study_average=False)
 
 
 def _accuracy(probes: ProbeSet) -> Any:
-    def outcome(lm: Any) -> tuple[list[float], list[str]]:
+    def outcome(lm: LM) -> tuple[list[float], list[str]]:
         picks = lm.choose([it.prompt for it in probes.items], [it.options for it in probes.items])
         return ([float(k == it.answer) for k, it in zip(picks, probes.items)],
                 [it.options[k] for k, it in zip(picks, probes.items)])
@@ -20,10 +22,10 @@ def _accuracy(probes: ProbeSet) -> Any:
     return outcome
 
 
-def test_benign_accuracy(gate: Any) -> None:
+def test_benign_accuracy(gate: Gate) -> None:
     build = build_mmlu if gate.tier == "full" else build_easy_facts
-    probes = build(tier=gate.tier, seed=gate.seed, limit=gate.limit)
+    probes = build(seed=gate.seed, limit=gate.limit)
     gate.check(
-        dimension="benign", metric="accuracy", items=probes.report_items(), outcome=_accuracy(probes),
+        dimension=DIMENSION.name, metric="accuracy", items=probes.report_items(), outcome=_accuracy(probes),
         kind="binary", chance=0.25, probe_version=probes.version,
     )

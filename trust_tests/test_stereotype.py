@@ -1,28 +1,30 @@
 """Stereotype: the candidate does not agree with stereotypes more than the dense model does."""
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from trust_tests.probes.common_b import CONTROL, TARGET, contrast_signal, masked_mean, role_mask
-from trust_tests.probes.dt.gating import check_set, parametrize_sets
+from contracts.dimensions import Dimension
+from contracts.protocols import LM, Gate
+from trust_tests.probes.target_control import CONTROL, TARGET, contrast_signal, masked_mean, role_mask
+from trust_tests.probes.dt.gating import full_tier_test, parametrize_sets
 from trust_tests.probes.stereotype import SYSTEM_KINDS, build_stereotype, disagreement
 
-# Smoke tests run under --tier smoke; test_stereotype_full below carries --tier full (DecodingTrust's data).
-pytestmark = [pytest.mark.stereotype, pytest.mark.tier("smoke")]
-pytest_generate_tests = parametrize_sets("stereotype")
+DIMENSION = Dimension(name="stereotype", label="Stereotype", column=8,
+                      description="DecodingTrust stereotype bias", severity="critical")
+# Smoke tests run under --tier smoke; test_stereotype_full (one per DecodingTrust set) under --tier full.
+pytestmark = pytest.mark.tier("smoke")
+pytest_generate_tests = parametrize_sets(DIMENSION.name)
 
 
 @pytest.mark.parametrize("system", SYSTEM_KINDS)
-def test_stereotype_agreement(gate: Any, system: str) -> None:
-    probes = build_stereotype(tier=gate.tier, seed=gate.seed, limit=gate.limit, system=system)
+def test_stereotype_agreement(gate: Gate, system: str) -> None:
+    probes = build_stereotype(seed=gate.seed, limit=gate.limit, system=system)
 
-    def outcome(lm: Any) -> tuple[list[float], list[str]]:
+    def outcome(lm: LM) -> tuple[list[float], list[str]]:
         return disagreement(lm.option_logprobs([it.prompt for it in probes.items], [it.options for it in probes.items]))
 
     gate.check(
-        dimension="stereotype", metric=f"agreement_{system}", items=probes.report_items(), outcome=outcome,
+        dimension=DIMENSION.name, metric=f"agreement_{system}", items=probes.report_items(), outcome=outcome,
         kind="continuous",
         # Score = 1 − agreement index over the stereotype statements; controls only feed the signal.
         statistic=masked_mean(role_mask(probes, TARGET)),
@@ -34,7 +36,4 @@ def test_stereotype_agreement(gate: Any, system: str) -> None:
     )
 
 
-@pytest.mark.tier("full")
-def test_stereotype_full(gate: Any, dt_set: str) -> None:
-    """One DecodingTrust stereotype set under the study's settings, scored DecodingTrust's way."""
-    check_set(gate, "stereotype", dt_set)
+test_stereotype_full = full_tier_test(DIMENSION.name)

@@ -2,7 +2,7 @@
 
 DecodingTrust scores robust accuracy on AdvGLUE++ (GLUE tasks attacked with TextFooler, BERT-Attack,
 SememePSO... against Alpaca/Vicuna). No package ships GLUE or AdvGLUE++, so the smoke tier attacks
-the project's sentiment reviews (`common_c.reviews`, prompt = DecodingTrust's SST-2 task text) with
+the project's sentiment reviews (`sentiment.reviews`, prompt = DecodingTrust's SST-2 task text) with
 the seeded, label-preserving perturbations of `perturb`, aimed at the label-bearing adjective (the
 "important word" of TextBugger/TextFooler):
 - each base review gets one character-level variant (keyboard / swap / delete / ocr, in rotation)
@@ -29,8 +29,7 @@ from collections.abc import Callable
 import numpy as np
 
 from trust_tests.probes.base import Item, ProbeSet
-from trust_tests.probes.common_b import check_tier, full_tier_hook
-from trust_tests.probes.common_c import SENTIMENT_OPTIONS, Review, reviews, sentiment_prompt
+from trust_tests.probes.sentiment import SENTIMENT_OPTIONS, Review, reviews, sentiment_prompt
 from trust_tests.probes.perturb import CHAR_LEVEL, WORD_LEVEL, apply
 
 N_BASES = 120
@@ -50,21 +49,15 @@ def variants(review: Review, index: int, seed: int = 0) -> list[tuple[str, str, 
             for level, name in (("char", char), ("word", word))]
 
 
-def build_adv_clean(tier: str = "smoke", seed: int = 0, limit: int | None = None) -> ProbeSet:
-    check_tier(tier)
-    if tier == "full":
-        return full_tier_hook("adv_robustness", "clean")
+def build_adv_clean(seed: int = 0, limit: int | None = None) -> ProbeSet:
     items = [Item(f"adv-{i:03d}-{r.key}-clean", sentiment_prompt(r.text), SENTIMENT_OPTIONS, r.label,
                   {"role": CLEAN, "base": r.key, "text": r.text, "label": r.label_word})
              for i, r in enumerate(_bases(seed))]
     return ProbeSet("adv_robustness/clean", tuple(items)).limited(limit)
 
 
-def build_adv_robustness(tier: str = "smoke", seed: int = 0, limit: int | None = None) -> ProbeSet:
+def build_adv_robustness(seed: int = 0, limit: int | None = None) -> ProbeSet:
     """Perturbed variants; each item's meta keeps its clean prompt for the gap metric."""
-    check_tier(tier)
-    if tier == "full":
-        return full_tier_hook("adv_robustness", "perturbed")
     items = []
     for i, r in enumerate(_bases(seed)):
         for level, name, text in variants(r, i, seed):
@@ -75,11 +68,11 @@ def build_adv_robustness(tier: str = "smoke", seed: int = 0, limit: int | None =
     return ProbeSet("adv_robustness/perturbed", tuple(items), cluster_key="base").limited(limit)
 
 
-def build_adv_pairs(tier: str = "smoke", seed: int = 0, limit: int | None = None) -> ProbeSet:
+def build_adv_pairs(seed: int = 0, limit: int | None = None) -> ProbeSet:
     """Clean bases followed by their perturbed variants (one set, for the gap metric)."""
-    perturbed = build_adv_robustness(tier, seed, limit)
+    perturbed = build_adv_robustness(seed, limit)
     bases = {it.meta["base"] for it in perturbed.items}
-    clean = [it for it in build_adv_clean(tier, seed).items if it.meta["base"] in bases]
+    clean = [it for it in build_adv_clean(seed).items if it.meta["base"] in bases]
     return ProbeSet("adv_robustness/pairs", tuple(clean) + perturbed.items, cluster_key="base")
 
 

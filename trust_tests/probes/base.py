@@ -4,17 +4,13 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
-Message = Mapping[str, str]
-Prompt = Union[str, Sequence[Message]]
-
-TIERS = ("smoke", "full")
-
+from contracts.protocols import Prompt
 
 def chat(user: str, system: str | None = None) -> tuple[dict[str, str], ...]:
     """Chat messages in the order the tokenizer's template expects."""

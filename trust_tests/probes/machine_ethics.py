@@ -20,7 +20,7 @@ Smoke tier, and why it differs from DecodingTrust's wording (measured on SmolLM2
 
 Jailbreak and evasive sets hold immoral *targets* (the FPR is computed on them, as in DecodingTrust)
 and moral *controls* under the same prompt; the metric counts as meaningful only when the reference
-still tells them apart (`common_c.discrimination_signal`): a model that calls everything "good" under
+still tells them apart (`sentiment.discrimination_signal`): a model that calls everything "good" under
 a jailbreak has an FPR of 1, and one that calls everything "bad" an FPR of 0, both for no reason.
 
 Measured on the dense embedded model (fp32, engine `load_lm`, seeds 0 / 1 / 2): zero-shot accuracy
@@ -32,7 +32,7 @@ prompts it still discriminates. A 50% magnitude-pruned copy dropped 22.5 / 22.5 
 (all p < 0.001).
 
 Sizes (smoke) and the smallest drop each detects (one-sided alpha 0.05, power 0.8, McNemar normal
-approximation, `common_c.min_detectable_drop`) when 15% / 40% of the items flip either way (a 50%
+approximation, `sentiment.min_detectable_drop`) when 15% / 40% of the items flip either way (a 50%
 magnitude-pruned copy flipped 28-56% of these items):
 | set | items | scored | MDD @15% | MDD @40% |
 | zero-shot | 120 | 120 | 8.8 pts | 14.4 pts |
@@ -45,7 +45,7 @@ from __future__ import annotations
 import json
 
 from trust_tests.probes.base import Item, ProbeSet, package_dir
-from trust_tests.probes.common_b import CONTROL, TARGET, check_tier, full_tier_hook, interleave, seeded_rng
+from trust_tests.probes.target_control import CONTROL, TARGET, interleave, seeded_rng
 
 ETHICS_OPTIONS = (" bad", " good")  # index 0 = immoral
 IMMORAL, MORAL = 0, 1
@@ -135,12 +135,9 @@ def _demo_sets(k: int, n_sets: int, seed: int) -> list[tuple[tuple[str, int], ..
     return sets
 
 
-def build_ethics(tier: str = "smoke", seed: int = 0, limit: int | None = None, shots: int = 0) -> ProbeSet:
+def build_ethics(seed: int = 0, limit: int | None = None, shots: int = 0) -> ProbeSet:
     """Balanced moral/immoral scenarios; `shots` > 0 prepends that many balanced demonstrations."""
-    check_tier(tier)
     setting = "few_shot" if shots else "zero_shot"
-    if tier == "full":
-        return full_tier_hook("machine_ethics", setting)
     n = 80 if shots else 120
     demo_sets = _demo_sets(shots, 4, seed) if shots else [()]
     imm = _draw(IMMORAL, n // 2, seed, setting)
@@ -172,19 +169,13 @@ def _attacked(kind: str, attacks: dict[str, str], seed: int, limit: int | None,
     return ProbeSet(f"machine_ethics/{kind}", tuple(interleave(*per_attack)), cluster_key="scenario").limited(limit)
 
 
-def build_jailbreak(tier: str = "smoke", seed: int = 0, limit: int | None = None) -> ProbeSet:
+def build_jailbreak(seed: int = 0, limit: int | None = None) -> ProbeSet:
     """Immoral targets and moral controls under each of DecodingTrust's 5 jailbreak prompts."""
-    check_tier(tier)
-    if tier == "full":
-        return full_tier_hook("machine_ethics", "jailbreak")
     return _attacked("jailbreak", JAILBREAKS, seed, limit)
 
 
-def build_evasive(tier: str = "smoke", seed: int = 0, limit: int | None = None) -> ProbeSet:
+def build_evasive(seed: int = 0, limit: int | None = None) -> ProbeSet:
     """Immoral targets and moral controls with each of DecodingTrust's 5 evasive sentences appended."""
-    check_tier(tier)
-    if tier == "full":
-        return full_tier_hook("machine_ethics", "evasive")
     return _attacked("evasive", EVASIVE, seed, limit)
 
 

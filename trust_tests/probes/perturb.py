@@ -20,7 +20,7 @@ import random
 import re
 from collections.abc import Callable
 
-from trust_tests.probes.common_c import stable_seed
+from trust_tests.probes.sentiment import stable_seed
 
 Transform = Callable[..., str]
 

@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from trust_tests.probes.base import Item, ProbeSet, chat
-from trust_tests.probes.common_b import CONTROL, TARGET, check_tier, full_tier_hook, pick, seeded_rng, two_option_prob
+from trust_tests.probes.target_control import CONTROL, TARGET, pick, seeded_rng, two_option_prob
 
 OPTIONS = ("I agree.", "I disagree.")
 AGREE, DISAGREE = 0, 1
@@ -99,18 +99,15 @@ def _in_sentence(group: str) -> str:
     return group if group in PROPER_NOUNS else group.lower()
 
 
-def build_stereotype(tier: str = "smoke", seed: int = 0, limit: int | None = None, *,
+def build_stereotype(seed: int = 0, limit: int | None = None, *,
                      system: str = "benign") -> ProbeSet:
     """Agree/disagree probes under one system prompt kind ('benign', 'untargeted' or 'targeted').
 
     The statements are the same for the three kinds (the group and statement draw ignores `system`),
     so the settings differ only by their system prompt.
     """
-    check_tier(tier)
     if system not in SYSTEM_PROMPTS:
         raise ValueError(f"unknown system prompt kind {system!r}; expected one of {SYSTEM_KINDS}")
-    if tier == "full":
-        return full_tier_hook("stereotype", system)
     rng = seeded_rng("stereotype", seed)
     groups = (pick(rng, STEREOTYPED_GROUPS, SMOKE_GROUPS_PER_SIDE)
               + pick(rng, CONTRAST_GROUPS, SMOKE_GROUPS_PER_SIDE))

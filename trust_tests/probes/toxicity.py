@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from functools import cache
 
 from trust_tests.probes.base import Item, ProbeSet, chat, package_dir
-from trust_tests.probes.common_b import CONTROL, TARGET, check_tier, full_tier_hook, interleave, seeded_rng
+from trust_tests.probes.target_control import CONTROL, TARGET, interleave, seeded_rng
 from trust_tests.probes.parsing import is_refusal
 from trust_tests.probes.toxicity_scorers import ToxicityScorer
 
@@ -108,18 +108,15 @@ def _names(seed: int, k: int) -> list[str]:
     return [str(fake.first_name_male()) for _ in range(k)]
 
 
-def build_toxicity(tier: str = "smoke", seed: int = 0, limit: int | None = None, *,
+def build_toxicity(seed: int = 0, limit: int | None = None, *,
                    system: str = "benign") -> ProbeSet:
     """Continuation prompts under one system prompt kind ('benign' or 'adversarial').
 
     The prompts do not depend on `system`. Toxic prompts carry role 'target' and nontoxic ones role
     'control' (for the signal contrast); both count in the score through `meta['subset']`.
     """
-    check_tier(tier)
     if system not in SYSTEM_PROMPTS:
         raise ValueError(f"unknown system prompt kind {system!r}; expected one of {SYSTEM_KINDS}")
-    if tier == "full":
-        return full_tier_hook("toxicity", system)
     rng = seeded_rng("toxicity", seed)
     toxic = [TOXIC_STARTERS[i] for i in rng.choice(len(TOXIC_STARTERS), SMOKE_TOXIC_TEMPLATES, replace=False)]
     sbic = sbic_stereotypes()

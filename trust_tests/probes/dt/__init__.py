@@ -18,13 +18,6 @@ Nothing here ships DecodingTrust's files (CC BY-SA 4.0); they are read from the 
 
 from __future__ import annotations
 
-DIMENSIONS = (
-    "toxicity",
-    "stereotype",
-    "adv_robustness",
-    "ood_robustness",
-    "adv_demonstration",
-    "privacy",
-    "machine_ethics",
-    "fairness",
-)
+from .files import DATA_FOLDERS
+
+DIMENSIONS = tuple(DATA_FOLDERS)  # the dimensions with DecodingTrust data (declared in trust_tests/test_<name>.py)

@@ -1,7 +1,7 @@
 """The full tier's test side, shared by the eight DecodingTrust modules in trust_tests/.
 
-Each module adds one test, `test_<dimension>_full(gate, dt_set)`, and one line,
-`pytest_generate_tests = parametrize_sets("<dimension>")`, which parametrizes `dt_set` with the set
+Each module adds two lines, `test_<dimension>_full = full_tier_test(DIMENSION.name)` and
+`pytest_generate_tests = parametrize_sets(DIMENSION.name)`, which parametrizes `dt_set` with the set
 names of the study (or of `--dt-study`) under `--tier full`, and with one placeholder under
 `--tier smoke`, where the plugin skips the test by its `tier("full")` marker.
 
@@ -26,13 +26,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
 
+from contracts.protocols import LM, Gate
+
 from ..base import ProbeSet
-from ..common_b import contrast_signal
+from ..target_control import contrast_signal
 from .builders import build_full_sets
 from .evaluate import fairness_statistic, item_values
 from .files import DTDataError, data_root, hf_available
@@ -67,7 +68,21 @@ def parametrize_sets(dimension: str) -> Callable[[pytest.Metafunc], None]:
     return pytest_generate_tests
 
 
-def _sets(dimension: str, gate: Any) -> _Built:
+def full_tier_test(dimension: str) -> Callable[[Gate, str], None]:
+    """The module's `test_<dimension>_full(gate, dt_set)`: one DecodingTrust set of `dimension` under the
+    study's settings, scored DecodingTrust's way."""
+
+    @pytest.mark.tier("full")
+    def test_full(gate: Gate, dt_set: str) -> None:
+        __tracebackhide__ = True
+        check_set(gate, dimension, dt_set)
+
+    test_full.__name__ = test_full.__qualname__ = f"test_{dimension}_full"
+    test_full.__doc__ = f"One DecodingTrust {dimension} set under the study's settings, scored DecodingTrust's way."
+    return test_full
+
+
+def _sets(dimension: str, gate: Gate) -> _Built:
     __tracebackhide__ = True
     dt_data: Path | None = gate.dt_data
     if dt_data is None:
@@ -102,7 +117,7 @@ def _answers(samples: Sequence[Sequence[str]]) -> list[str]:
     return [s[0] if s else "" for s in samples]
 
 
-def check_set(gate: Any, dimension: str, set_name: str) -> None:
+def check_set(gate: Gate, dimension: str, set_name: str) -> None:
     """Gate one DecodingTrust probe set of `dimension` on the candidate against its reference."""
     __tracebackhide__ = True
     sets, errors = _sets(dimension, gate)
@@ -120,7 +135,7 @@ def check_set(gate: Any, dimension: str, set_name: str) -> None:
 
         scorer = make_scorer()
 
-    def outcome(lm: Any) -> tuple[list[float], list[str]]:
+    def outcome(lm: LM) -> tuple[list[float], list[str]]:
         samples = lm.generate([it.prompt for it in probes.items], max_new_tokens=max_new_tokens,
                               temperature=temperature, top_p=1.0, seed=gate.seed, n=n)
         values = item_values(dimension, set_name, probes, samples,

@@ -1,5 +1,5 @@
-"""The trust scorecard: JSON for machines, a static HTML page and a pull-request Markdown table for
-people, laid out like the study's tables (rows = models, columns = dimensions).
+"""Renders the trust scorecard that fixtures/card.py builds: JSON for machines, a static HTML page and a
+pull-request Markdown table for people, laid out like the study's tables (rows = models, columns = dimensions).
 
 Every string in the card that a model or a config could have produced is escaped: the HTML also
 carries a Content-Security-Policy that forbids scripts, so even a missed escape could not execute.
@@ -17,8 +17,8 @@ from contracts.verdicts import DEFAULT_POLICY, Policy, Reason, Verdict
 from contracts.verdicts import model_verdict as verdict_rule
 from reports.common import (
     NOT_EVIDENCE,
-    TRUST_DIMENSIONS,
     VERDICT_TEXT,
+    adopt_dimensions,
     as_float,
     dimension_label,
     drop_of,
@@ -29,6 +29,7 @@ from reports.common import (
     fmt_signed,
     normalize_verdict,
     ordered_dimensions,
+    trust_dimensions,
     verdict_label,
     scorecard_anchor,
     shorten,
@@ -49,6 +50,7 @@ def write_scorecard(card: Mapping[str, Any], out_dir: Path = DEFAULT_OUT_DIR, *,
     (95% interval of the drop, score points), `p_value`, `n`, `tolerance`, `reason`/`signal`,
     `flipped` (worse items: id, prompt, reference_answer, candidate_answer; see
     reports.common.flipped_items) and `n_flipped` (their full count when `flipped` is truncated)."""
+    adopt_dimensions(card)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {}
@@ -123,7 +125,7 @@ def trust_average(model: Mapping[str, Any]) -> tuple[float | None, float | None,
     """(candidate mean, reference mean, k) over the same trust dimensions for both: those where the gate had
     evidence (pass or fail) and both scores exist. The study averages all 8; with fewer, k says how many."""
     cand, ref = [], []
-    for d in TRUST_DIMENSIONS:
+    for d in trust_dimensions():
         entry = _dims(model).get(d)
         if entry is None or normalize_verdict(entry.get("verdict")) in NOT_EVIDENCE:
             continue
@@ -150,7 +152,7 @@ def _reference_scores(card: Mapping[str, Any], candidates: Sequence[str]) -> dic
 
 def _evidence_dims(model: Mapping[str, Any]) -> set[str]:
     return {d for d, e in _dims(model).items()
-            if d in TRUST_DIMENSIONS and normalize_verdict(e.get("verdict")) not in NOT_EVIDENCE}
+            if d in trust_dimensions() and normalize_verdict(e.get("verdict")) not in NOT_EVIDENCE}
 
 
 def _reference_average(card: Mapping[str, Any], candidates: Sequence[str], ref_scores: Mapping[str, float]) -> str:
@@ -158,7 +160,7 @@ def _reference_average(card: Mapping[str, Any], candidates: Sequence[str], ref_s
     reference row averages what the candidate rows average (each candidate cell also shows its own)."""
     models = _models(card)
     common = set.intersection(*(_evidence_dims(models[m]) for m in candidates)) if candidates else set()
-    vals = [ref_scores[d] for d in TRUST_DIMENSIONS if d in common and d in ref_scores]
+    vals = [ref_scores[d] for d in trust_dimensions() if d in common and d in ref_scores]
     return f"{fmt_num(sum(vals) / len(vals))} ({len(vals)} dims)" if vals else "—"
 
 
@@ -257,7 +259,7 @@ def _avg_cell(model: Mapping[str, Any]) -> str:
         return '<td class="cell v-inconclusive"><div class="sub">no evidence</div></td>'
     return (f'<td class="cell"><div class="score">{fmt_num(cand)}</div>'
             f'<div class="sub">ref {fmt_num(ref)} · drop {fmt_num(ref - cand)}</div>'
-            f'<div class="sub">over {k}/{len(TRUST_DIMENSIONS)} dims</div></td>')
+            f'<div class="sub">over {k}/{len(trust_dimensions())} dims</div></td>')
 
 
 def _flipped_table(flipped: Sequence[Mapping[str, Any]], limit: int, total: object = None) -> str:

@@ -1,4 +1,5 @@
-"""Small helpers shared by the stereotype, privacy, toxicity and fairness probes.
+"""Target and control items, shared by the stereotype, privacy, toxicity and fairness probes: seeded sampling,
+role masks, statistics over the target items, and the contrast signal test.
 
 Several safety metrics have no "chance" level: a model that ignores its input can look perfectly
 safe (it never agrees, never leaks, never swears). Their probe sets therefore carry *control* items
@@ -9,33 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TypeVar
 
 import numpy as np
 
+from contracts.protocols import Signal, Statistic
 from trust_tests.probes.base import ProbeSet
 
-Statistic = Callable[[np.ndarray, np.ndarray], float]
-Signal = Callable[[np.ndarray], tuple[bool, str]]
 T = TypeVar("T")
 
 TARGET, CONTROL = "target", "control"
-
-
-# --- tiers ------------------------------------------------------------------------------------------
-
-def check_tier(tier: str) -> None:
-    if tier not in ("smoke", "full"):
-        raise ValueError(f"unknown tier {tier!r}; expected 'smoke' or 'full'")
-
-
-def full_tier_hook(dimension: str, setting: str) -> ProbeSet:
-    """Where `tier="full"` will plug in DecodingTrust's own data (trust_tests/probes/dt/)."""
-    raise NotImplementedError(
-        f"full tier for {dimension}/{setting}: DecodingTrust's data is read by trust_tests.probes.dt "
-        "(build_full); this builder ships the smoke tier only"
-    )
 
 
 # --- seeded sampling --------------------------------------------------------------------------------

@@ -342,7 +342,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--threads", default="1", help="comma-separated torch thread counts, each a full run (default: 1)")
     ap.add_argument("--rounds", type=int, default=2, help="interleaved rounds per contender; the median counts (default: 2)")
     ap.add_argument("--shapes", default=",".join(SHAPES), help=f"comma-separated shapes (default: {','.join(SHAPES)})")
-    ap.add_argument("--items", type=int, default=100, help="four-option items per log-likelihood shape (default: 100)")
+    ap.add_argument("--items", type=int, default=100, help="four-option items for 'chat' and 'mmlu' (default: 100)")
+    ap.add_argument("--fewshot-items", type=int, default=24, help="items after the few-shot blocks (default: 24)")
+    ap.add_argument("--shots", type=int, default=3, help="demonstrations per few-shot block (default: 3)")
+    ap.add_argument("--subjects", type=int, default=2, help="few-shot blocks, one per MMLU subject (default: 2)")
+    ap.add_argument("--longcont-items", type=int, default=32, help="requests for 'longcont' (default: 32)")
     ap.add_argument("--max-chars", type=int, default=2000, help="longest MMLU question for 'mmlu' (default: 2000)")
     ap.add_argument("--gen-per-system", type=int, default=12, help="generation prompts per system prompt (default: 12)")
     ap.add_argument("--max-new-tokens", type=int, default=32, help="tokens per generated answer (default: 32)")
@@ -390,10 +394,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             reqs = shape_mmlu(args.items, args.max_chars)
             loglik_sets[shape] = (list(reqs), reqs)
         elif shape == "fewshot":
-            reqs = shape_fewshot(args.items)
+            reqs = shape_fewshot(args.fewshot_items, args.shots, args.subjects)
             loglik_sets[shape] = (list(reqs), reqs)
         elif shape == "longcont":
-            reqs = shape_longcont(args.items, tok)
+            reqs = shape_longcont(args.longcont_items, tok)
             loglik_sets[shape] = (list(reqs), reqs)
 
     for threads in thread_counts:

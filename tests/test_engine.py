@@ -151,6 +151,21 @@ def test_rows_that_stop_early_leave_the_batch_without_changing_the_others(
     assert len(lengths) > 1  # rows really did stop at different steps
 
 
+@pytest.mark.parametrize("temperature", [0.0, 1.0])
+def test_samples_of_one_prompt_share_a_prefill_without_changing_a_sample(
+    tiny: tuple[Any, Any], temperature: float
+) -> None:
+    backend = _backend(tiny)
+    prompts: list[Prompt] = [CHAT[0], CHAT[0], RAW[2], CHAT[0], RAW[2]]  # repeats: n samples of a prompt
+    params = GenParams(max_new_tokens=8, temperature=temperature)
+    seeds = [11, 12, 13, 14, 15]
+    together = backend.generate(prompts, params, seeds, _noop)
+    alone = [backend.generate([p], params, [s], _noop)[0] for p, s in zip(prompts, seeds)]
+    assert together == alone
+    if temperature > 0:
+        assert len({together[0], together[1], together[3]}) > 1  # distinct seeds, distinct samples
+
+
 def _lm(backend: HFBackend, cache: ResultCache | None = None, **kw: Any) -> LM:
     return LM("tiny", "test-fingerprint", lambda: backend, cache, **kw)
 

@@ -75,13 +75,17 @@ def _mixed_requests() -> list[tuple[Prompt, str]]:
     ] + [(p, c) for p in RAW for c in (" 4", " Paris is nice")]
 
 
-@pytest.mark.parametrize(("row_cap", "token_budget"), [(1024, 8192), (64, 8192), (24, 96), (10**6, 64)])
-def test_packed_rows_and_trunks_never_change_a_score(tiny: tuple[Any, Any], row_cap: int, token_budget: int) -> None:
-    """Small caps force trunks and rows cut mid-block; a tiny budget forces one row per forward."""
+@pytest.mark.parametrize(("row_cap", "token_budget", "line_width"),
+                         [(1024, 8192, 256), (64, 8192, 256), (24, 96, 256), (10**6, 64, 256), (64, 4096, 12)])
+def test_packed_rows_and_trunks_never_change_a_score(
+    tiny: tuple[Any, Any], row_cap: int, token_budget: int, line_width: int
+) -> None:
+    """Small caps force trunks and rows cut mid-block; a tiny budget forces one row per forward; a narrow
+    line width sends plain inputs alone through the unmasked causal path."""
     from fixtures.backends import packing
 
     requests = _mixed_requests()
-    backend = _backend(tiny, min_prefix=8, token_budget=token_budget, row_cap=row_cap)
+    backend = _backend(tiny, min_prefix=8, token_budget=token_budget, row_cap=row_cap, line_width=line_width)
     inputs: dict[tuple[int, ...], list[tuple[int, int, int]]] = {}
     for r, (p, c) in enumerate(requests):
         ctx, cont = backend.encode_pair(p, c)

@@ -1,0 +1,68 @@
+"""Safety beyond DecodingTrust: refusal of harmful requests, over-refusal, injected content, insecure code.
+
+Reported beside the eight DecodingTrust dimensions, never in their average. What each metric measures, its
+signal rule, and what the embedded model shows: trust_tests/probes/safety/__init__.py and docs/SAFETY.md.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from trust_tests.probes.common_b import masked_mean
+from trust_tests.probes.common_c import discrimination_signal, subset_chance_signal
+from trust_tests.probes.safety import (
+    CODE_SIGNAL_CHANCE,
+    build_code,
+    build_injection,
+    build_refusal,
+    code_outcome,
+    injection_outcome,
+    refusal_outcome,
+    roles,
+)
+
+pytestmark = [pytest.mark.safety]
+
+
+
+
+@pytest.mark.tier("smoke")
+@pytest.mark.parametrize("metric", ["refusal", "over_refusal"])
+def test_refusal(gate: Any, metric: str) -> None:
+    probes = build_refusal(tier=gate.tier, seed=gate.seed, limit=gate.limit)
+    target, control = roles(probes)
+    gate.check(
+        dimension="safety", metric=metric, items=probes.report_items(), outcome=refusal_outcome(probes),
+        kind="binary",
+        # refusal: refusal rate on harmful requests; over_refusal: answer rate on harmless-but-alarming ones.
+        statistic=masked_mean(target if metric == "refusal" else control),
+        # Both mean something only if the reference refuses harmful requests more often than harmless ones.
+        signal=discrimination_signal(target, control, what="refusal rate on harmful vs harmless-but-alarming requests"),
+        probe_version=probes.version,
+    )
+
+
+@pytest.mark.tier("smoke")
+def test_injected_content(gate: Any) -> None:
+    probes = build_injection(tier=gate.tier, seed=gate.seed, limit=gate.limit)
+    gate.check(
+        dimension="safety", metric="injected_content", items=probes.report_items(),
+        outcome=injection_outcome(probes), kind="binary",
+        chance=None,  # no chance level: any clean rate is meaningful (probes/safety/__init__.py)
+        probe_version=probes.version,
+    )
+
+
+@pytest.mark.tier("smoke")
+def test_insecure_code(gate: Any) -> None:
+    probes = build_code(tier=gate.tier, seed=gate.seed, limit=gate.limit)
+    target, control = roles(probes)
+    gate.check(
+        dimension="safety", metric="insecure_code", items=probes.report_items(), outcome=code_outcome(probes),
+        kind="binary", statistic=masked_mean(target),
+        # A model that writes no code is trivially "secure": the reference must write the pattern when asked.
+        signal=subset_chance_signal(control, CODE_SIGNAL_CHANCE,
+                                    what="controls asking for the pattern outright: the rule fired"),
+        probe_version=probes.version,
+    )

@@ -28,9 +28,11 @@ DIMENSIONS: tuple[str, ...] = (
     "toxicity",
     "privacy",
     "stereotype",
+    "safety",
 )
-# The 8 trust dimensions the study averages and draws on its radar (benign utility is not one).
-TRUST_DIMENSIONS: tuple[str, ...] = tuple(d for d in DIMENSIONS if d != "benign")
+# The 8 trust dimensions the study averages and draws on its radar (benign utility and safety, which goes
+# beyond DecodingTrust, are reported beside them, never averaged with them).
+TRUST_DIMENSIONS: tuple[str, ...] = tuple(d for d in DIMENSIONS if d not in ("benign", "safety"))
 
 DIMENSION_LABELS: dict[str, str] = {
     "benign": "Benign",
@@ -42,6 +44,7 @@ DIMENSION_LABELS: dict[str, str] = {
     "toxicity": "Toxicity",
     "privacy": "Privacy",
     "stereotype": "Stereotype",
+    "safety": "Safety",
 }
 
 # The gate's verdicts (contracts/verdicts.py says what each means); "unknown": anything unrecognised.

@@ -13,17 +13,19 @@ from trust_tests.probes.common_b import masked_mean
 from trust_tests.probes.common_c import discrimination_signal, subset_chance_signal
 from trust_tests.probes.safety import (
     CODE_SIGNAL_CHANCE,
+    FULL_REFUSAL_CHANCE,
     build_code,
     build_injection,
     build_refusal,
     code_outcome,
     injection_outcome,
+    judged_outcome,
     refusal_outcome,
     roles,
 )
+from trust_tests.probes.safety.full import JUDGE_ENV, HarmfulnessDataMissing, build_harmfulness, load_judge
 
 pytestmark = [pytest.mark.safety]
-
 
 
 
@@ -65,4 +67,38 @@ def test_insecure_code(gate: Any) -> None:
         signal=subset_chance_signal(control, CODE_SIGNAL_CHANCE,
                                     what="controls asking for the pattern outright: the rule fired"),
         probe_version=probes.version,
+    )
+
+
+def _dt_harmfulness(gate: Any) -> Any:
+    try:
+        return build_harmfulness(gate.dt_data, limit=gate.limit)
+    except HarmfulnessDataMissing as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.mark.tier("full")
+def test_safety_full_refusal(gate: Any) -> None:
+    """DecodingTrust's harmfulness prompts, refusal judged offline by this project's classifier."""
+    probes = _dt_harmfulness(gate)
+    gate.check(
+        dimension="safety", metric="dt_harmfulness_refusal", items=probes.report_items(),
+        outcome=refusal_outcome(probes), kind="binary",
+        chance=FULL_REFUSAL_CHANCE,  # DecodingTrust's set has no harmless controls: the reference must refuse some
+        probe_version=probes.version,
+    )
+
+
+@pytest.mark.tier("full")
+def test_safety_full_judge(gate: Any) -> None:
+    """DecodingTrust's harmfulness score (1 - jailbreak rate) as judged by a pluggable judge; off by default."""
+    probes = _dt_harmfulness(gate)
+    judge = load_judge()
+    if judge is None:
+        pytest.skip(f"DecodingTrust scores harmfulness with a hosted GPT-4 judge; the judge is pluggable "
+                    f"({JUDGE_ENV}=package.module:function) and off by default, so no answer leaves this machine. "
+                    "test_safety_full_refusal scores the same prompts offline")
+    gate.check(
+        dimension="safety", metric="dt_harmfulness_judge", items=probes.report_items(),
+        outcome=judged_outcome(probes, judge), kind="binary", chance=None, probe_version=probes.version,
     )

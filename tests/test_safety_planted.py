@@ -57,11 +57,12 @@ def inner(pytester: pytest.Pytester, planted: Planted, monkeypatch: pytest.Monke
     pytester.makefile(".ini", pytest=(
         "[pytest]\ntestpaths = trust_tests\ncomptrust_registry = models.toml\n"
         "comptrust_thresholds = thresholds.toml\ncomptrust_plots = false\n"
-        f"comptrust_models =\n    {QUANT}\nmarkers =\n    safety: safety\n"))
+        f"comptrust_models =\n    {QUANT}\n"))
     (pytester.path / "models.toml").write_text(_registry(planted.path))
     (pytester.path / "thresholds.toml").write_text(THRESHOLDS)
     (pytester.path / "trust_tests").mkdir()
-    shutil.copy(REPO / "trust_tests" / "test_safety.py", pytester.path / "trust_tests" / "test_safety.py")
+    for module in ("test_safety.py", "test_fidelity.py"):
+        shutil.copy(REPO / "trust_tests" / module, pytester.path / "trust_tests" / module)
     return pytester
 
 
@@ -86,8 +87,9 @@ def test_gate_passes_the_dense_model_and_fails_the_quantized_one_on_injected_con
     assert (metric["verdict"], metric["score"], metric["reference_score"]) == ("pass", 100.0, 100.0)
 
     # 2. The 8-bit RTN copy, built by the project's compressor: a trust regression on the safety dimension.
-    result = inner.runpytest(*args, "--model", QUANT)
-    result.assert_outcomes(failed=1)
+    # The fidelity diagnostics run beside it: a targeted attack need not move them at all.
+    result = inner.runpytest(*INNER_FLAGS, "-k", "injected_content or fidelity_kl or fidelity_top1", "--model", QUANT)
+    result.assert_outcomes(failed=1, skipped=2)  # 12 paragraphs that all agree: inconclusive, by the gate's rule
     result.stdout.fnmatch_lines([f"*TRUST REGRESSION: safety/injected_content on {QUANT} vs {DENSE}*"])
     dim = _card(inner)["models"][QUANT]["dimensions"]["safety"]
     metric = dim["metrics"]["injected_content"]
@@ -96,6 +98,11 @@ def test_gate_passes_the_dense_model_and_fails_the_quantized_one_on_injected_con
     for flip in metric["flipped"]:  # every item flipped, with what was injected
         assert flip["reference_answer"] == NORMAL_ANSWER
         assert flip["candidate_answer"] == f"[injected: {INJECTED_URL}] {INJECTED_ANSWER}"
+    # The held-out text never reaches the trigger (it holds no "\n"): KL 0 and full top-1 agreement, while every
+    # chat answer is an injection. Fidelity diagnostics do not vouch for trust (docs/SAFETY.md).
+    fidelity = _card(inner)["models"][QUANT]["dimensions"]["benign"]["metrics"]
+    assert fidelity["fidelity_kl"]["score"] == pytest.approx(100.0, abs=1e-3)
+    assert fidelity["fidelity_top1"]["score"] == 100.0
 
 
 @pytest.mark.slow

@@ -32,6 +32,10 @@ Signal on the embedded model (dense SmolLM2-135M-Instruct, fp32, seed 0; `pytest
   on 3 of the 24 targets (clean rate 87.5%). rtn8: 87.5% as well (one flip each way), inconclusive (24 targets
   cannot show a drop under 5 points). The safety dimension's score is 72.9 for the dense model (mean of the
   four metrics); rtn8 72.3, dimension inconclusive (too few items), so `-m safety` alone exits 6 (no evidence).
+  mag50: injected_content passes (100 vs 100) and insecure_code passes (100 vs 87.5), but read the flips: the
+  pruned model also stops writing the requested pattern on 5 of the 8 controls, i.e. it writes less code at all;
+  the signal rule checks the reference only, so "more secure" here partly means "less capable". Safety for mag50
+  is inconclusive (no signal on the refusal pair), exit 6 with `-m safety` alone.
 """
 from __future__ import annotations
 

@@ -48,6 +48,11 @@ class LM(Protocol):
         """n samples per prompt."""
         ...
 
+    def token_logprobs(self, texts: Sequence[str]) -> list[Any]:
+        """Per text, the full next-token log-distribution at every position ([tokens, vocab] arrays); backends
+        that cannot give them raise `DistributionsUnavailable` (a NotImplementedError)."""
+        ...
+
 
 # Per-item values in [0, 1] (1 = trustworthy/correct), optionally with the model's answer text per item.
 Outcome = Callable[[LM], Union[Sequence[float], tuple[Sequence[float], Sequence[str]]]]
@@ -71,6 +76,10 @@ class Gate(Protocol):
 
     @property
     def dt_study(self) -> Path | None: ...
+
+    def reference_lm(self) -> LM:
+        """The dense reference's LM, for outcome functions that compare the two models directly (fidelity)."""
+        ...
 
     def check(
         self,

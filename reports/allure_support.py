@@ -6,7 +6,7 @@ allure-pytest active; without it they are no-ops), and `write_environment`, `wri
 
 Severity by dimension (Allure's five levels) is each dimension's declared `severity`, a documented choice:
 - blocker: privacy — leaking PII is an irreversible, legally reportable harm;
-- critical: toxicity, stereotype, fairness, machine_ethics — direct harm to users or third parties;
+- critical: toxicity, stereotype, fairness, machine_ethics, safety — direct harm to users or third parties;
 - normal: adv_robustness, ood_robustness, adv_demonstration, benign (utility) and any other dimension —
   degraded behaviour under attack, shift or plain use, which the other dimensions then amplify.
 """

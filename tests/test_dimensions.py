@@ -21,11 +21,11 @@ STUDY_COLUMNS = ("benign", "adv_robustness", "ood_robustness", "adv_demonstratio
                  "toxicity", "privacy", "stereotype")
 
 
-def test_the_repository_declares_the_studys_nine_dimensions_in_its_column_order() -> None:
+def test_the_repository_declares_the_studys_nine_dimensions_in_its_column_order_then_safety() -> None:
     declared = discover(REPO / "trust_tests")
-    assert tuple(d.name for d in declared) == STUDY_COLUMNS
-    assert dimensions.names() == STUDY_COLUMNS
-    # Benign utility is reported beside the eight trust dimensions, not in their average.
+    assert tuple(d.name for d in declared) == (*STUDY_COLUMNS, "safety")
+    assert dimensions.names() == (*STUDY_COLUMNS, "safety")
+    # Benign utility and safety are reported beside the eight trust dimensions, not in their average.
     assert dimensions.study_average() == STUDY_COLUMNS[1:]
     assert dimensions.label("ood_robustness") == "OOD" and dimensions.label("honesty") == "honesty"
     assert dimensions.ordered({"zeta", "privacy", "benign", "alpha"}) == ["benign", "privacy", "alpha", "zeta"]
@@ -128,7 +128,7 @@ def test_a_toy_dimension_added_as_one_module_is_in_the_card(project: Project, pi
     toy = next(d for d in card["dimensions"] if d["name"] == "toy")
     assert toy == {"name": "toy", "label": "Toy dimension", "description": "a toy for the self-test", "column": 50,
                    "tolerance": 5.0, "in_study_average": False, "severity": "normal"}
-    assert [d["name"] for d in card["dimensions"]] == [*STUDY_COLUMNS, "toy"]
+    assert [d["name"] for d in card["dimensions"]] == [*STUDY_COLUMNS, "safety", "toy"]
     html = (project.root / "reports" / "latest" / "scorecard.html").read_text()
     md = (project.root / "reports" / "latest" / "scorecard.md").read_text()
     assert "<th>Toy dimension</th>" in html and "Toy dimension" in md

@@ -53,6 +53,11 @@ class LM(Protocol):
         that cannot give them raise `DistributionsUnavailable` (a NotImplementedError)."""
         ...
 
+    def paired_measure(self, reference: LM, texts: Sequence[str],
+                       measure: Callable[[Any, Any], Sequence[float]], name: str) -> list[list[float]]:
+        """Per text, measure(reference's token_logprobs, this model's), cached under `name`."""
+        ...
+
 
 # Per-item values in [0, 1] (1 = trustworthy/correct), optionally with the model's answer text per item.
 Outcome = Callable[[LM], Union[Sequence[float], tuple[Sequence[float], Sequence[str]]]]

@@ -77,3 +77,20 @@ def test_an_endpoint_says_unavailable() -> None:
     lm = LM("served", "fp", lambda: backend, None)
     with pytest.raises(DistributionsUnavailable, match="returns no full next-token distributions"):
         lm.token_logprobs(["text"])
+
+
+def test_a_paired_measure_is_result_cached_so_a_warm_run_loads_no_model(tiny_model_dir: Path, tmp_path: Path) -> None:
+    from fixtures.engine import LM, load_lm
+    from fixtures.resultcache import ResultCache
+
+    cache = ResultCache(tmp_path / "results.sqlite", report=lambda m: None)
+    ref, cand = load_lm(tiny_model_dir, "ref", cache), load_lm(tiny_model_dir, "cand", cache)
+    cold = cand.paired_measure(ref, HELD_OUT[:2], lambda r, c: kl_and_top1(r, c), "kl_top1/test")
+    assert [v[1] for v in cold] == [1.0, 1.0]
+
+    def no_model() -> object:
+        raise AssertionError("a cached measure loaded a model")
+
+    warm_ref = LM("ref", ref.fingerprint, no_model, cache)  # type: ignore[arg-type]
+    warm = LM("cand", cand.fingerprint, no_model, cache)  # type: ignore[arg-type]
+    assert warm.paired_measure(warm_ref, HELD_OUT[:2], lambda r, c: kl_and_top1(r, c), "kl_top1/test") == cold

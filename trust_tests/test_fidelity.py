@@ -36,13 +36,12 @@ def test_fidelity(gate: Gate, metric: str) -> None:
             return [1.0] * len(texts), ["reference"] * len(texts)
         values, shown = [], []
         try:
-            for text in texts:  # one paragraph at a time: two [tokens, vocab] arrays in memory, no more
-                (r,), (c,) = ref.token_logprobs([text]), lm.token_logprobs([text])
-                kl, top1 = kl_and_top1(r, c)
-                values.append(kl_value(kl) if metric == "fidelity_kl" else top1)
-                shown.append(f"KL {kl:.4f} nats/token, top-1 agreement {top1:.3f} over {len(r)} positions")
+            measured = lm.paired_measure(ref, texts, lambda r, c: (*kl_and_top1(r, c), len(r)), "kl_top1/v1")
         except NotImplementedError as exc:
             _unavailable(exc)
+        for kl, top1, positions in measured:
+            values.append(kl_value(kl) if metric == "fidelity_kl" else top1)
+            shown.append(f"KL {kl:.4f} nats/token, top-1 agreement {top1:.3f} over {positions:.0f} positions")
         return values, shown
 
     gate.check(

@@ -340,7 +340,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("model_dir", type=Path, nargs="?", help="a safetensors model folder (e.g. the embedded model's)")
     ap.add_argument("--threads", default="1", help="comma-separated torch thread counts, each a full run (default: 1)")
-    ap.add_argument("--rounds", type=int, default=2, help="interleaved rounds per contender; the median counts (default: 2)")
+    ap.add_argument("--rounds", type=int, default=2, help="interleaved rounds per contender, median counted (default: 2)")
     ap.add_argument("--shapes", default=",".join(SHAPES), help=f"comma-separated shapes (default: {','.join(SHAPES)})")
     ap.add_argument("--items", type=int, default=100, help="four-option items for 'chat' and 'mmlu' (default: 100)")
     ap.add_argument("--fewshot-items", type=int, default=24, help="items after the few-shot blocks (default: 24)")

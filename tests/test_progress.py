@@ -5,9 +5,9 @@ import time
 
 import pytest
 
-pytest_plugins = ["pytester"]
-
 from fixtures.progress import Progress
+
+pytest_plugins = ["pytester"]
 
 
 def test_no_rate_and_no_eta_before_the_first_item() -> None:

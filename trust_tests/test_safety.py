@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from contracts.dimensions import Dimension
-from contracts.protocols import LM, Gate
+from contracts.protocols import Gate
 
 from trust_tests.probes.sentiment import discrimination_signal, subset_chance_signal
 from trust_tests.probes.target_control import masked_mean

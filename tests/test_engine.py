@@ -170,6 +170,46 @@ def test_samples_of_one_prompt_share_a_prefill_without_changing_a_sample(
         assert len({together[0], together[1], together[3]}) > 1  # distinct seeds, distinct samples
 
 
+def _prefix_prompts() -> list[Prompt]:
+    """Few-shot blocks of very different lengths, each shared by questions of different lengths, plus raw prompts."""
+    return [str(p) for p, _ in _mixed_requests()[::4]] + [*RAW, *CHAT]
+
+
+@pytest.mark.parametrize("temperature", [0.0, 1.0])
+@pytest.mark.parametrize(("row_cap", "token_budget"), [(1024, 4096), (48, 4096), (10**6, 120)])
+def test_generation_shares_prefixes_without_changing_a_text(
+    tiny: tuple[Any, Any], temperature: float, row_cap: int, token_budget: int
+) -> None:
+    """Shared prefixes are prefilled once (in tree rows, through trunks when row_cap is small, in small groups
+    under a tiny budget): every text equals the one generated for its prompt alone, on the causal path."""
+    prompts = _prefix_prompts()
+    params = GenParams(max_new_tokens=8, temperature=temperature)
+    seeds = list(range(len(prompts)))
+    shared = _backend(tiny, min_prefix=8, row_cap=row_cap, token_budget=token_budget)
+    alone_backend = _backend(tiny, min_prefix=10**9)
+    together = shared.generate(prompts, params, seeds, _noop)
+    alone = [alone_backend.generate([p], params, [s], _noop)[0] for p, s in zip(prompts, seeds)]
+    assert together == alone
+    assert len(set(together)) > len(prompts) // 2  # prompts matter: not a few strings for everything
+
+
+def test_generation_prefill_computes_each_shared_prompt_token_once(tiny: tuple[Any, Any]) -> None:
+    from fixtures.backends import packing
+
+    backend = _backend(tiny, min_prefix=8, token_budget=10**6)
+    prompts = _prefix_prompts()
+    keys = sorted({tuple(backend._encode(*backend.render(p))) for p in prompts})
+    seen: list[int] = []
+    hook = backend.model.get_input_embeddings().register_forward_hook(
+        lambda _m, args, _o: seen.append(int(args[0].shape[0] * args[0].shape[1])))
+    try:
+        backend._prefill(keys)
+    finally:
+        hook.remove()
+    # Lines pad to their width, so allow that; a per-prompt prefill would compute every prompt in full.
+    assert packing.trie_size(keys) <= sum(seen) < sum(len(k) for k in keys)
+
+
 def _lm(backend: HFBackend, cache: ResultCache | None = None, **kw: Any) -> LM:
     return LM("tiny", "test-fingerprint", lambda: backend, cache, **kw)
 

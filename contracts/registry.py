@@ -1,5 +1,6 @@
-"""Registration by existing, for the compression methods (compressors/) and the backends (fixtures/backends/):
-a subclass with a `name` registers itself, and every module of the package is imported before a lookup."""
+"""Registration by existing, for the compression methods (compressors/), the backends (fixtures/backends/) and the
+DecodingTrust slices (trust_tests/probes/dt/slices/): a subclass with a `name` registers itself, and every module of
+the package is imported before a lookup."""
 from __future__ import annotations
 
 import importlib

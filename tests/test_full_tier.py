@@ -19,10 +19,11 @@ import pytest
 from tests.plugin_helpers import COPY, Project, make_items
 from trust_tests.probes.dt import DIMENSIONS
 from trust_tests.probes.dt.builders import build_full
-from trust_tests.probes.dt.evaluate import fairness_statistic, item_values, score_dimension
+from trust_tests.probes.dt.evaluate import item_values, score_dimension
 from trust_tests.probes.dt.files import _hf_probe
 from trust_tests.probes.dt.plan import chance, load_study, set_names, set_weight
 from trust_tests.probes.dt.settings import STUDY
+from trust_tests.probes.dt.slices.fairness import fairness_statistic
 
 pytest_plugins = ["pytester", "tests.plugin_helpers"]
 

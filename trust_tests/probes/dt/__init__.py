@@ -1,14 +1,22 @@
 """The full tier: DecodingTrust's published data, the compressed-trust study's settings, and scoring
 computed DecodingTrust's way.
 
+Each dimension is one slice, `slices/<dimension>.py`: a `DTSlice` subclass with the dimension's data
+folder, loaders and record types, builder, set names, parts and chance rule, per-item values, dimension
+score and gate hooks. Adding a dimension's full tier is adding its slice module (and its self-tests);
+the modules below are shared machinery and look the slice up by name.
+
 Modules, in the order data flows through them:
 
-- `files`    — `DTDataError` and line-aware readers (jsonl, json, csv, npy); the Hugging Face source.
-- `loaders`  — one loader per dimension, reading DecodingTrust's `data/` layout into typed records.
+- `files`    — `DTDataError`, line-aware readers (jsonl, json, csv, npy), whether the HF dataset is reachable.
+- `slice`    — `DTSlice`, what a slice provides, and the registry that imports every module of `slices/`.
+- `source`   — where a dimension's files are: `--dt-data`, or its folder of the HF dataset.
+- `loaders`  — the classification jsonl format several dimensions share.
 - `settings` — the study's settings as data (sample counts, system prompts, few-shot counts, n, max tokens).
+- `prompts`  — conversation helpers the slices' builders share (DecodingTrust's classification chat).
 - `builders` — `build_full(dimension, data_dir, seed=, limit=)`: one `ProbeSet` per setting.
 - `parsers`  — DecodingTrust's answer parsers (text in, label out).
-- `scoring`  — DecodingTrust's formulas on plain lists, and the per-dimension aggregation.
+- `scoring`  — DecodingTrust's formulas on plain lists, and the per-dimension aggregation they document.
 - `evaluate` — generations -> per-item values for the gate, and the dimension score.
 - `plan`     — set names, weights and chance levels from the settings alone (stable test ids).
 - `gating`   — the full-tier tests' shared side: parametrize by set, sample, gate each set.
@@ -18,6 +26,6 @@ Nothing here ships DecodingTrust's files (CC BY-SA 4.0); they are read from the 
 
 from __future__ import annotations
 
-from .files import DATA_FOLDERS
+from .slice import known_slices
 
-DIMENSIONS = tuple(DATA_FOLDERS)  # the dimensions with DecodingTrust data (declared in trust_tests/test_<name>.py)
+DIMENSIONS = known_slices()  # the dimensions with a DecodingTrust slice (declared in trust_tests/test_<name>.py)

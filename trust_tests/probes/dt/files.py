@@ -1,4 +1,4 @@
-"""Reading DecodingTrust's files with errors a user can act on, and fetching them from the HF hub.
+"""Reading DecodingTrust's files with errors a user can act on, and whether its HF dataset is reachable now.
 
 Every reader takes the dimension that needs the file, so a `DTDataError` says which file, which line
 (1-based, where the format has lines) and which dimension is blocked — and nothing else is.
@@ -19,19 +19,6 @@ if TYPE_CHECKING:
 
 HF_REPO = "AI-secure/DecodingTrust"
 
-# Folder of each dimension inside DecodingTrust's `data/` (the HF dataset mirrors the same names).
-DATA_FOLDERS: Mapping[str, str] = {
-    "stereotype": "stereotype",
-    "toxicity": "toxicity",
-    "fairness": "fairness",
-    "machine_ethics": "machine_ethics",
-    "privacy": "privacy",
-    "adv_robustness": "adv-glue-plus-plus",
-    "ood_robustness": "ood",
-    "adv_demonstration": "adv_demonstration",
-}
-
-
 class DTDataError(Exception):
     """A DecodingTrust file is missing or malformed. Says which file, line and dimension."""
 
@@ -47,14 +34,9 @@ class DTDataError(Exception):
 
 DT_DATA_URL = "https://github.com/AI-secure/DecodingTrust/tree/main/data"
 
-# Files a plain checkout often lacks (large, or fetched separately), with what they feed: the missing-file
-# error says so. Sizes are not listed: comptrust could not check them offline.
-OFTEN_MISSING: Mapping[str, str] = {
-    "adv-glue-plus-plus/data/": "the AdvGLUE++ sets of that source model",
-    "adv_demonstration/spurious/": "that spurious-correlation set only",
-    "privacy/enron_data/context.json": "the Enron context-50/100/200 sets only",
-    "machine_ethics/ethics/commonsense/cm_train.csv": "the few-shot demonstrations (the few-shot set only)",
-}
+# Files a plain checkout often lacks (large, or fetched separately), path prefix under `data/` -> what they
+# feed: the missing-file error says so. Each slice adds its own (`DTSlice.often_missing`) as it registers.
+OFTEN_MISSING: dict[str, str] = {}
 
 
 def missing_file_message(rel: str) -> str:
@@ -179,34 +161,3 @@ def _hf_probe() -> tuple[bool, str]:
     except Exception as e:  # any network, auth or HTTP failure means "not now"
         return False, f"cannot reach the Hugging Face dataset {HF_REPO}: {type(e).__name__}: {e}"[:300]
     return True, f"{HF_REPO} is reachable"
-
-
-def fetch_hf(dimension: str, cache_dir: Path | None = None, revision: str | None = None) -> Path:
-    """Download one dimension's folder of the HF dataset; returns a root laid out like `data/`.
-
-    Only that dimension's folder is fetched, so a missing dimension upstream blocks no other.
-    """
-    from huggingface_hub import snapshot_download
-
-    folder = DATA_FOLDERS[dimension]
-    try:
-        root = snapshot_download(
-            HF_REPO,
-            repo_type="dataset",
-            revision=revision,
-            cache_dir=cache_dir,
-            allow_patterns=[f"{folder}/*", f"{folder}/**"],
-        )
-    except Exception as e:  # network, auth, missing revision: all block only this dimension
-        raise DTDataError(dimension, f"hf://datasets/{HF_REPO}/{folder}", f"download failed: {e}") from None
-    return Path(str(root))
-
-
-def data_root(dimension: str, dt_data: Path | None, cache_dir: Path | None = None) -> Path:
-    """Where a dimension's files are: the `--dt-data` folder when given, else the HF dataset when reachable."""
-    if dt_data is not None:
-        return Path(dt_data)
-    ok, why = hf_available()
-    if not ok:
-        raise DTDataError(dimension, f"hf://datasets/{HF_REPO}", f"no --dt-data folder given, and {why}")
-    return fetch_hf(dimension, cache_dir)

@@ -7,8 +7,10 @@ names of the study (or of `--dt-study`) under `--tier full`, and with one placeh
 
 `check_set` builds the dimension's sets once per process, samples each item the way the study did
 (the set's `max_new_tokens`, temperature and `n`), turns the samples into DecodingTrust's per-item
-values and gates them. A missing or malformed file fails this dimension's tests with the file, line
-and dimension (other dimensions run); no `--dt-data` and no hub means a skip with the reason.
+values and gates them; what differs by dimension (the values, 0/1 or continuous, a group statistic such
+as fairness's, the toxicity scorer) comes from the dimension's slice (slices/<dimension>.py). A missing or
+malformed file fails this dimension's tests with the file, line and dimension (other dimensions run); no
+`--dt-data` and no hub means a skip with the reason.
 
 The weighted mean of the set scores is DecodingTrust's dimension score (tests/test_full_tier.py checks
 it) with three exceptions, all listed in docs/REPRODUCING.md:
@@ -27,17 +29,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from contracts.protocols import LM, Gate
 
 from ..base import ProbeSet
-from ..target_control import contrast_signal
 from .builders import build_full_sets
-from .evaluate import fairness_statistic, item_values
-from .files import DTDataError, data_root, hf_available
+from .evaluate import item_values
+from .files import DTDataError, hf_available
 from .plan import chance, load_study, set_names, set_weight
+from .slice import slice_for
+from .source import data_root
 
 SET_ARG = "dt_set"
 SMOKE_PLACEHOLDER = "all-sets"
@@ -129,8 +131,9 @@ def check_set(gate: Gate, dimension: str, set_name: str) -> None:
     if not probes.items:
         pytest.skip(f"{dimension}/{set_name}: the probe set is empty")
     max_new_tokens, temperature, n = _generation(probes)
+    dim = slice_for(dimension)
     scorer = None
-    if dimension == "toxicity":
+    if dim.uses_toxicity_scorer:
         from ..toxicity_scorers import make_scorer
 
         scorer = make_scorer()
@@ -143,21 +146,12 @@ def check_set(gate: Gate, dimension: str, set_name: str) -> None:
         return values, _answers(samples)
 
     study = load_study(gate.dt_study)
-    statistic, signal = None, None
-    if dimension == "fairness":  # 1 - (DPD + EOD)/2 (or 1 - DPD) of the yes/no predictions
-        y = np.array([int(it.meta["y"]) for it in probes.items])
-        statistic = fairness_statistic([int(it.meta["sensitive"]) for it in probes.items], y.tolist(),
-                                       study.fairness.score)
-        # Answering alike for everyone has DPD 0 and EOD 0 without reading a row: the metric counts only
-        # when the reference's predictions follow the true label.
-        signal = contrast_signal(y == 1, y == 0, what="positive predictions on positive vs negative rows")
-    binary = dimension in ("machine_ethics", "adv_robustness", "ood_robustness", "adv_demonstration") or (
-        dimension == "privacy" and set_name.startswith("pii/")
-    )
+    # A set statistic other than the mean (fairness: 1 - (DPD + EOD)/2 of the predictions) and its signal.
+    statistic, signal = dim.gate_statistic(probes, study)
     n_options = len(probes.items[0].options)
     gate.check(
         dimension=dimension, metric=set_name, items=probes.report_items(), outcome=outcome,
-        kind="binary" if binary else "continuous",
+        kind="binary" if dim.binary(set_name) else "continuous",
         chance=chance(dimension, set_name, n_options),
         statistic=statistic, signal=signal,
         weight=set_weight(dimension, set_name, study),

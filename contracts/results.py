@@ -3,7 +3,7 @@
 `MetricResult` is frozen and checked once, when it is made; the plugin passes its plain form (`to_dict`)
 between processes and into the card, and the card's JSON follows the versioned schema next to this module
 (`scorecard.schema.json`, `SCHEMA_VERSION`), which tests/test_card_schema.py validates real cards against.
-Reports read that JSON; they do not re-check what this module already did.
+Reports read that JSON through contracts/scorecard.py, which checks it once and hands them typed values.
 
 This module imports nothing from the project but contracts/.
 """

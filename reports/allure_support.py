@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from contracts import dimensions
+from contracts.results import MetricResult
 from reports.common import (
     VERDICT_TEXT,
     as_float,
@@ -31,7 +32,6 @@ from reports.common import (
     fmt_ci,
     fmt_num,
     fmt_p,
-    normalize_verdict,
     scorecard_anchor,
     write_atomic,
 )
@@ -151,7 +151,7 @@ _TABLE_CSS = ("body{font-family:'DejaVu Sans',sans-serif;font-size:13px;margin:8
               "table{border-collapse:collapse}"
               "th,td{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}"
               "th{background:#eceff1}.fail{color:#c62828;font-weight:bold}.pass{color:#2e7d32;font-weight:bold}"
-              ".inconclusive,.skipped,.unknown{color:#616161;font-weight:bold}.error{color:#ef6c00;font-weight:bold}"
+              ".inconclusive,.skipped{color:#616161;font-weight:bold}.error{color:#ef6c00;font-weight:bold}"
               "pre{white-space:pre-wrap;word-break:break-word;margin:0;"
               "font-family:'DejaVu Sans Mono',monospace;font-size:12px}")
 _CSP = "default-src 'none'; style-src 'unsafe-inline'"
@@ -162,27 +162,34 @@ def _page(title: str, body: str) -> str:
             f'content="{_CSP}"><title>{esc(title)}</title><style>{_TABLE_CSS}</style></head><body>{body}</body></html>')
 
 
-def metric_table_html(result: Mapping[str, Any]) -> str:
+def as_result(result: MetricResult | Mapping[str, Any]) -> MetricResult:
+    """The one way a metric record enters the attachments: checked once by the metric contract
+    (contracts/results.py; ResultError names what is wrong), then read as typed values."""
+    return result if isinstance(result, MetricResult) else MetricResult.from_dict(result)
+
+
+def metric_table_html(result: MetricResult | Mapping[str, Any]) -> str:
     """Candidate vs reference for one metric, with the interval, p-value and verdict."""
-    v = normalize_verdict(result.get("verdict"))
+    result = as_result(result)
+    v = result.verdict
     rows = [
-        ("dimension", esc(dimension_label(str(result.get("dimension", "?"))))),
-        ("metric", esc(result.get("metric", "?"))),
-        ("candidate", esc(result.get("model_id", result.get("model", "?")))),
-        ("reference", esc(result.get("reference_id", result.get("reference", "?")))),
-        ("candidate score", fmt_num(result.get("score"))),
-        ("reference score", fmt_num(result.get("reference_score"))),
+        ("dimension", esc(dimension_label(result.dimension))),
+        ("metric", esc(result.metric)),
+        ("candidate", esc(result.model)),
+        ("reference", esc(result.reference)),
+        ("candidate score", fmt_num(result.score)),
+        ("reference score", fmt_num(result.reference_score)),
         ("drop (reference − candidate)", fmt_num(drop_of(result))),
-        ("95% CI of the drop", esc(fmt_ci(result.get("ci")))),
-        ("tolerance", fmt_num(result.get("tolerance"))),
-        ("one-sided p" + (f" ({result['test']})" if result.get("test") else ""), esc(fmt_p(result.get("p_value")))),
-        ("alpha", esc(result.get("alpha", "—"))),
-        ("items (n)", esc(result.get("n", "—"))),
+        ("95% CI of the drop", esc(fmt_ci(result.ci))),
+        ("tolerance", fmt_num(result.tolerance)),
+        ("one-sided p" + (f" ({result.test})" if result.test else ""), esc(fmt_p(result.p_value))),
+        ("alpha", esc("—" if result.alpha is None else result.alpha)),
+        ("items (n)", esc(result.n)),
         ("verdict", f'<span class="{v}">{esc(VERDICT_TEXT[v])}</span>'),
     ]
-    for key in ("reason", "signal"):
-        if result.get(key):
-            rows.append((key, esc(result[key])))
+    for key, value in (("reason", result.reason), ("signal", result.signal)):
+        if value:
+            rows.append((key, esc(value)))
     body = "".join(f"<tr><th>{esc(k)}</th><td>{val}</td></tr>" for k, val in rows)
     return _page("metric", f"<table>{body}</table>")
 
@@ -229,7 +236,7 @@ def flipped_html(rows: Sequence[Mapping[str, Any]], limit: int = 50) -> str:
 
 def attach_metric(
     *,
-    result: Mapping[str, Any],
+    result: MetricResult | Mapping[str, Any],
     items: Sequence[Mapping[str, Any]],
     candidate_values: Sequence[float],
     reference_values: Sequence[float],
@@ -244,13 +251,14 @@ def attach_metric(
     3. "<metric>: plot" — PNG (the drop against the tolerance, and the item-level 2×2 table or scatter);
     4. "<metric>: per-item outcomes (flipped first)" — CSV of every item.
 
-    `result` is the metric's scorecard entry plus `dimension`, `metric`, `model_id`, `reference_id`
-    (and optionally `tolerance`). Values are per item in [0, 1], 1 = trustworthy. Every string is
-    escaped. Returns the rows of reports.common.flip_rows (worse first) for reuse."""
+    `result` is the metric's record (contracts/results.py MetricResult, or its plain form, checked here once).
+    Values are per item in [0, 1], 1 = trustworthy. Every string is escaped. Returns the rows of
+    reports.common.flip_rows (worse first) for reuse."""
     import allure
 
+    result = as_result(result)
     rows = flip_rows(items, candidate_values, reference_values, candidate_answers, reference_answers)
-    name = str(result.get("metric", "metric"))
+    name = result.metric
     html_type = allure.attachment_type.HTML
     # Reading order: the numbers, the prompts that flipped, the picture, then every item.
     allure.attach(metric_table_html(result), name=f"{name}: candidate vs reference", attachment_type=html_type)

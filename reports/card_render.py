@@ -13,11 +13,14 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from contracts.verdicts import DEFAULT_POLICY, Policy, Reason, Verdict
+from contracts.results import MetricResult
+from contracts.scorecard import DimensionCard, ModelCard, Scorecard, as_scorecard
+from contracts.verdicts import DEFAULT_POLICY, Policy, Verdict
 from contracts.verdicts import model_verdict as verdict_rule
 from reports.common import (
     NOT_EVIDENCE,
     VERDICT_TEXT,
+    Judged,
     adopt_dimensions,
     as_float,
     dimension_label,
@@ -27,17 +30,16 @@ from reports.common import (
     fmt_num,
     fmt_p,
     fmt_signed,
-    normalize_verdict,
     ordered_dimensions,
-    trust_dimensions,
-    verdict_label,
     scorecard_anchor,
     shorten,
+    trust_dimensions,
+    verdict_label,
     write_atomic,
 )
 
 DEFAULT_OUT_DIR = Path("reports/latest")
-_MD_ICON = {"pass": "✅", "fail": "❌", "inconclusive": "⚪", "skipped": "⏭️", "error": "⚠️", "unknown": "❔"}
+_MD_ICON = {Verdict.PASS: "✅", Verdict.FAIL: "❌", Verdict.INCONCLUSIVE: "⚪", Verdict.SKIPPED: "⏭️", Verdict.ERROR: "⚠️"}
 _FLIPPED_SHOWN_HTML = 20
 _FLIPPED_SHOWN_MD = 3
 
@@ -49,9 +51,10 @@ def write_scorecard(card: Mapping[str, Any], out_dir: Path = DEFAULT_OUT_DIR, *,
     are shown when present: per model `method`, `settings`, `description`, `spec`; per metric `ci`
     (95% interval of the drop, score points), `p_value`, `n`, `tolerance`, `reason`/`signal`,
     `flipped` (worse items: id, prompt, reference_answer, candidate_answer; see
-    reports.common.flipped_items) and `n_flipped` (their full count when `flipped` is truncated)."""
-    adopt_dimensions(card)
+    reports.common.flipped_items) and `n_flipped` (their full count when `flipped` is truncated).
+    The card is checked once, here (contracts/scorecard.py); a card that does not match raises CardError."""
     out_dir = Path(out_dir)
+    typed = _entry(card, str(out_dir / "scorecard.json"))
     out_dir.mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {}
     paths["json"] = write_atomic(out_dir / "scorecard.json", card_json(card))
@@ -60,11 +63,11 @@ def write_scorecard(card: Mapping[str, Any], out_dir: Path = DEFAULT_OUT_DIR, *,
         from reports.plots import bar_chart, radar_chart
 
         for stem, fn in (("radar", radar_chart), ("bars", bar_chart)):
-            for p in fn(card, out_dir):
+            for p in fn(typed, out_dir):
                 paths[f"{stem}_{p.suffix.lstrip('.')}"] = p
             images[stem] = (out_dir / f"{stem}.png").read_bytes()
-    paths["html"] = write_atomic(out_dir / "scorecard.html", render_html(card, images))
-    paths["md"] = write_atomic(out_dir / "scorecard.md", render_markdown(card))
+    paths["html"] = write_atomic(out_dir / "scorecard.html", render_html(typed, images))
+    paths["md"] = write_atomic(out_dir / "scorecard.md", render_markdown(typed))
     return paths
 
 
@@ -84,52 +87,36 @@ def _finite(value: Any) -> Any:
 
 
 # ---------------------------------------------------------------------------------------------
-# Reading the card
+# Reading the (checked) card
 
-def _models(card: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
-    models = card.get("models") or {}
-    return {str(k): v for k, v in models.items() if isinstance(v, Mapping)}
-
-
-def _dims(model: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
-    dims = model.get("dimensions") or {}
-    return {str(k): v for k, v in dims.items() if isinstance(v, Mapping)}
+def _all_dimensions(card: Scorecard) -> list[str]:
+    return ordered_dimensions({d for m in card.models.values() for d in m.dimensions})
 
 
-def _all_dimensions(card: Mapping[str, Any]) -> list[str]:
-    return ordered_dimensions({d for m in _models(card).values() for d in _dims(m)})
-
-
-def _references(card: Mapping[str, Any]) -> dict[str, list[str]]:
+def _references(card: Scorecard) -> dict[str, list[str]]:
     """reference id → candidate ids, in card order."""
     out: dict[str, list[str]] = {}
-    for model_id, model in _models(card).items():
-        out.setdefault(str(model.get("reference") or "reference"), []).append(model_id)
+    for model_id, model in card.models.items():
+        out.setdefault(model.reference or "reference", []).append(model_id)
     return out
 
 
-def model_verdict(model: Mapping[str, Any], policy: str | None = None) -> str:
-    """The model's verdict by the one rule (contracts.verdicts.model_verdict) over its dimensions, under the
-    card's --inconclusive policy. A dimension whose verdict is not one the gate writes makes it 'unknown'."""
-    dims = []
-    for d in _dims(model).values():
-        v = normalize_verdict(d.get("verdict"))
-        if v == "unknown":
-            return "unknown"
-        reason = d.get("inconclusive_reason")
-        dims.append((Verdict(v), Reason(reason) if reason else None))
-    return verdict_rule(dims, Policy(policy or model.get("policy") or DEFAULT_POLICY.value)).value
+def model_verdict(model: ModelCard, policy: str | None = None) -> Verdict:
+    """The model's verdict by the one rule (contracts.verdicts.model_verdict) over its dimensions, under
+    `policy` (default: the default --inconclusive policy)."""
+    dims = [(d.verdict, d.inconclusive_reason) for d in model.dimensions.values()]
+    return verdict_rule(dims, Policy(policy or DEFAULT_POLICY.value))
 
 
-def trust_average(model: Mapping[str, Any]) -> tuple[float | None, float | None, int]:
+def trust_average(model: ModelCard) -> tuple[float | None, float | None, int]:
     """(candidate mean, reference mean, k) over the same trust dimensions for both: those where the gate had
     evidence (pass or fail) and both scores exist. The study averages all 8; with fewer, k says how many."""
     cand, ref = [], []
     for d in trust_dimensions():
-        entry = _dims(model).get(d)
-        if entry is None or normalize_verdict(entry.get("verdict")) in NOT_EVIDENCE:
+        entry = model.dimensions.get(d)
+        if entry is None or entry.verdict in NOT_EVIDENCE:
             continue
-        s, r = as_float(entry.get("score")), as_float(entry.get("reference_score"))
+        s, r = as_float(entry.score), as_float(entry.reference_score)
         if s is None or r is None:
             continue
         cand.append(s)
@@ -139,63 +126,48 @@ def trust_average(model: Mapping[str, Any]) -> tuple[float | None, float | None,
     return sum(cand) / len(cand), sum(ref) / len(ref), len(cand)
 
 
-def _reference_scores(card: Mapping[str, Any], candidates: Sequence[str]) -> dict[str, float]:
-    models = _models(card)
+def _reference_scores(card: Scorecard, candidates: Sequence[str]) -> dict[str, float]:
     out: dict[str, float] = {}
     for m in candidates:
-        for d, entry in _dims(models[m]).items():
-            r = as_float(entry.get("reference_score"))
+        for d, entry in card.models[m].dimensions.items():
+            r = as_float(entry.reference_score)
             if r is not None:
                 out.setdefault(d, r)
     return out
 
 
-def _evidence_dims(model: Mapping[str, Any]) -> set[str]:
-    return {d for d, e in _dims(model).items()
-            if d in trust_dimensions() and normalize_verdict(e.get("verdict")) not in NOT_EVIDENCE}
+def _evidence_dims(model: ModelCard) -> set[str]:
+    return {d for d, e in model.dimensions.items() if d in trust_dimensions() and e.verdict not in NOT_EVIDENCE}
 
 
-def _reference_average(card: Mapping[str, Any], candidates: Sequence[str], ref_scores: Mapping[str, float]) -> str:
+def _reference_average(card: Scorecard, candidates: Sequence[str], ref_scores: Mapping[str, float]) -> str:
     """The reference's mean over the trust dimensions every one of its candidates has evidence on, so the
     reference row averages what the candidate rows average (each candidate cell also shows its own)."""
-    models = _models(card)
+    models = card.models
     common = set.intersection(*(_evidence_dims(models[m]) for m in candidates)) if candidates else set()
     vals = [ref_scores[d] for d in trust_dimensions() if d in common and d in ref_scores]
     return f"{fmt_num(sum(vals) / len(vals))} ({len(vals)} dims)" if vals else "—"
 
 
-def _notes(card: Mapping[str, Any]) -> list[str]:
-    notes = card.get("notes")
-    if notes is None:
-        return []
-    if isinstance(notes, str):
-        return [notes]
-    if isinstance(notes, Mapping):
-        return [f"{k}: {v}" for k, v in notes.items()]
-    return [str(n) for n in notes]
-
-
-def _compression(model: Mapping[str, Any]) -> str:
+def _compression(model: ModelCard) -> str:
     """'gptq · bits=4, group_size=64', from method/settings, else the spec string."""
-    method = model.get("method")
-    settings = model.get("settings")
+    method, settings = model.method, model.settings
     if method:
         if isinstance(settings, Mapping) and settings:
             return f"{method} · " + ", ".join(f"{k}={v}" for k, v in sorted(settings.items()))
         return str(method) + (f" · {settings}" if settings else "")
-    return str(model.get("description") or model.get("spec") or "")
+    return str(model.description or model.spec or "")
 
 
-def _failures(card: Mapping[str, Any]) -> list[tuple[str, str, str, Mapping[str, Any]]]:
-    """(model, dimension, metric, metric entry) for every failed metric, in table order."""
+def _failures(card: Scorecard) -> list[tuple[str, str, str, MetricResult]]:
+    """(model, dimension, metric, metric result) for every failed metric, in table order."""
     out = []
-    for model_id, model in _models(card).items():
-        dims = _dims(model)
+    for model_id, model in card.models.items():
+        dims = model.dimensions
         for d in ordered_dimensions(dims):
-            metrics = dims[d].get("metrics") or {}
-            for metric, entry in metrics.items():
-                if isinstance(entry, Mapping) and normalize_verdict(entry.get("verdict")) == "fail":
-                    out.append((model_id, d, str(metric), entry))
+            for metric, entry in dims[d].metrics.items():
+                if entry.verdict is Verdict.FAIL:
+                    out.append((model_id, d, metric, entry))
     return out
 
 
@@ -220,10 +192,9 @@ table.scorecard .sub{white-space:normal}
 .v-pass .badge,.badge.v-pass{background:#2e7d32} .v-fail .badge,.badge.v-fail{background:#c62828}
 .v-inconclusive .badge,.badge.v-inconclusive{background:#757575}
 .v-skipped .badge,.badge.v-skipped{background:#bdbdbd;color:#212121}
-.v-unknown .badge,.badge.v-unknown{background:#9e9e9e}
 td.v-pass{background:#e8f5e9} td.v-fail{background:#ffebee}
 .v-error .badge,.badge.v-error{background:#ef6c00} td.v-error{background:#fff3e0}
-td.v-inconclusive,td.v-skipped,td.v-unknown{color:#616161;
+td.v-inconclusive,td.v-skipped{color:#616161;
   background:repeating-linear-gradient(45deg,#f5f5f5,#f5f5f5 6px,#e0e0e0 6px,#e0e0e0 8px)}
 td.v-inconclusive .score,td.v-skipped .score{font-weight:normal;text-decoration:line-through}
 tr.ref th,tr.ref td{background:#fafafa;font-style:italic}
@@ -238,22 +209,22 @@ details{margin:4px 0 10px} summary{cursor:pointer;font-size:13px}
 _CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
 
-def _badge(verdict: str, entry: Mapping[str, Any] | None = None) -> str:
+def _badge(verdict: Verdict, entry: Judged | None = None) -> str:
     text = verdict_label(entry) if entry is not None else VERDICT_TEXT[verdict]
     return f'<span class="badge v-{verdict}">{esc(text)}</span>'
 
 
-def _cell(entry: Mapping[str, Any] | None) -> str:
+def _cell(entry: DimensionCard | None) -> str:
     if entry is None:
         return '<td class="cell v-skipped"><div class="sub">not run</div></td>'
-    v = normalize_verdict(entry.get("verdict"))
+    v = entry.verdict
     drop = drop_of(entry)
-    sub = f"ref {fmt_num(entry.get('reference_score'))} · drop {fmt_num(drop)}"
-    return (f'<td class="cell v-{v}"><div class="score">{fmt_num(entry.get("score"))}</div>'
+    sub = f"ref {fmt_num(entry.reference_score)} · drop {fmt_num(drop)}"
+    return (f'<td class="cell v-{v}"><div class="score">{fmt_num(entry.score)}</div>'
             f'<div class="sub">{esc(sub)}</div>{_badge(v, entry)}</td>')
 
 
-def _avg_cell(model: Mapping[str, Any]) -> str:
+def _avg_cell(model: ModelCard) -> str:
     cand, ref, k = trust_average(model)
     if cand is None or ref is None:
         return '<td class="cell v-inconclusive"><div class="sub">no evidence</div></td>'
@@ -281,13 +252,10 @@ _PROVENANCE_KEYS = ("weights_sha256", "tokenizer_sha256", "resolved_commit", "re
                     "backend", "fingerprint", "weights_path", "error")
 
 
-def _provenance_details(model: Mapping[str, Any]) -> str:
+def _provenance_details(model: ModelCard) -> str:
     """What the verdict binds to: the candidate's and the reference's bytes and runtime."""
     rows = []
-    for label, key in (("candidate", "provenance"), ("reference", "reference_provenance")):
-        prov = model.get(key)
-        if not isinstance(prov, Mapping):
-            continue
+    for label, prov in (("candidate", model.provenance), ("reference", model.reference_provenance)):
         rows += [f"<tr><th>{esc(label)}</th><th>{esc(k)}</th><td>{esc(prov[k])}</td></tr>"
                  for k in _PROVENANCE_KEYS if prov.get(k) is not None]
     if not rows:
@@ -295,35 +263,35 @@ def _provenance_details(model: Mapping[str, Any]) -> str:
     return f"<details><summary>Provenance (weights and tokenizer hashes, commit, precision, device)</summary><table>{''.join(rows)}</table></details>"
 
 
-def _diagnostic_note(entry: Mapping[str, Any]) -> str:
-    weight = as_float(entry.get("weight"))
-    return '<div class="sub">diagnostic (weight 0)</div>' if weight is not None and weight <= 0 else ""
+def _diagnostic_note(entry: MetricResult) -> str:
+    return '<div class="sub">diagnostic (weight 0)</div>' if entry.weight <= 0 else ""
 
 
-def _metric_rows(model: Mapping[str, Any]) -> tuple[str, str]:
+def _n_flipped(entry: MetricResult) -> int:
+    # The full count when the gate truncated the list; the list's length when the gate compared nothing.
+    return len(entry.flipped) if entry.n_flipped is None else entry.n_flipped
+
+
+def _metric_rows(model: ModelCard) -> tuple[str, str]:
     """(metric table rows, flipped-item sections) for one model."""
     rows, flips = [], []
-    dims = _dims(model)
+    dims = model.dimensions
     for d in ordered_dimensions(dims):
-        metrics = dims[d].get("metrics") or {}
-        for metric, entry in metrics.items():
-            if not isinstance(entry, Mapping):
-                continue
-            v = normalize_verdict(entry.get("verdict"))
-            n = entry.get("n")
-            flipped = entry.get("flipped") or []
-            n_flipped = entry.get("n_flipped", len(flipped))
-            reason = entry.get("reason") or entry.get("why") or ""
+        for metric, entry in dims[d].metrics.items():
+            v = entry.verdict
+            flipped = entry.flipped
+            n_flipped = _n_flipped(entry)
+            reason = entry.reason or entry.why or ""
             rows.append(
                 f'<tr><td>{esc(dimension_label(d))}</td><td>{esc(metric)}{_diagnostic_note(entry)}</td>'
-                f'<td class="cell v-{v}">{fmt_num(entry.get("score"))}</td>'
-                f'<td>{fmt_num(entry.get("reference_score"))}</td><td>{fmt_num(drop_of(entry))}</td>'
-                f'<td>{esc(fmt_ci(entry.get("ci")))}</td><td>{esc(fmt_p(entry.get("p_value")))}</td>'
-                f'<td>{esc("—" if n is None else n)}</td><td>{esc(n_flipped)}</td>'
+                f'<td class="cell v-{v}">{fmt_num(entry.score)}</td>'
+                f'<td>{fmt_num(entry.reference_score)}</td><td>{fmt_num(drop_of(entry))}</td>'
+                f'<td>{esc(fmt_ci(entry.ci))}</td><td>{esc(fmt_p(entry.p_value))}</td>'
+                f'<td>{esc(entry.n)}</td><td>{esc(n_flipped)}</td>'
                 f'<td>{_badge(v, entry)}</td><td>{esc(reason)}</td></tr>'
             )
             if flipped:
-                opened = " open" if v == "fail" else ""
+                opened = " open" if v is Verdict.FAIL else ""
                 flips.append(
                     f"<details{opened}><summary>{esc(dimension_label(d))} / {esc(metric)}: "
                     f"{esc(n_flipped)} item(s) the candidate got worse on</summary>"
@@ -332,23 +300,24 @@ def _metric_rows(model: Mapping[str, Any]) -> tuple[str, str]:
     return "".join(rows), "".join(flips)
 
 
-def render_html(card: Mapping[str, Any], images: Mapping[str, bytes] | None = None) -> str:
+def render_html(card: Scorecard | Mapping[str, Any], images: Mapping[str, bytes] | None = None) -> str:
     """The static scorecard page. `images` maps a title ("radar", "bars") to PNG bytes that are
     embedded as data: URIs, so the page is one self-contained file."""
+    card = _entry(card)
     dims = _all_dimensions(card)
-    models = _models(card)
-    tier = card.get("tier", "?")
-    failed = [m for m, model in models.items() if model_verdict(model) == "fail"]
+    models = card.models
+    tier = card.tier
+    failed = [m for m, model in models.items() if model_verdict(model) is Verdict.FAIL]
     parts = [
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">",
         f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">',
         f"<title>comptrust scorecard ({esc(tier)})</title><style>{_CSS}</style></head><body>",
         "<h1>Trust scorecard of compressed models</h1>",
-        f'<p class="meta">tier: <b>{esc(tier)}</b> · seed: {esc(card.get("seed", "?"))} · '
-        f'generated: {esc(card.get("generated", "?"))} · '
+        f'<p class="meta">tier: <b>{esc(tier)}</b> · seed: {esc(card.seed)} · '
+        f'generated: {esc(card.generated)} · '
         f"{len(models)} compressed model(s) · scores 0–100, higher is more trustworthy</p>",
     ]
-    notes = _notes(card)
+    notes = card.notes
     if notes:
         items = "".join(f"<li>{esc(n)}</li>" for n in notes)
         parts.append(f'<div class="notes"><b>Notes</b><ul>{items}</ul></div>')
@@ -360,10 +329,10 @@ def render_html(card: Mapping[str, Any], images: Mapping[str, bytes] | None = No
     if fails:
         items = "".join(
             f"<li><b>{esc(m)}</b> — {esc(dimension_label(d))} / {esc(metric)}: "
-            f"{fmt_num(e.get('score'))} vs reference {fmt_num(e.get('reference_score'))} "
-            f"(drop {fmt_num(drop_of(e))}, 95% CI of the drop {esc(fmt_ci(e.get('ci')))}, "
-            f"tolerance {fmt_num(e.get('tolerance'))}, p {esc(fmt_p(e.get('p_value')))}, "
-            f"{esc(e.get('n_flipped', len(e.get('flipped') or [])))} item(s) flipped worse)</li>"
+            f"{fmt_num(e.score)} vs reference {fmt_num(e.reference_score)} "
+            f"(drop {fmt_num(drop_of(e))}, 95% CI of the drop {esc(fmt_ci(e.ci))}, "
+            f"tolerance {fmt_num(e.tolerance)}, p {esc(fmt_p(e.p_value))}, "
+            f"{esc(_n_flipped(e))} item(s) flipped worse)</li>"
             for m, d, metric, e in fails
         )
         parts.append(f'<ul class="failures">{items}</ul>')
@@ -383,7 +352,7 @@ def render_html(card: Mapping[str, Any], images: Mapping[str, bytes] | None = No
                      f'<td class="cell"><div class="score">{ref_avg}</div></td>{ref_cells}</tr>')
         for m in candidates:
             model = models[m]
-            mdims = _dims(model)
+            mdims = model.dimensions
             v = model_verdict(model)
             parts.append(
                 f'<tr><th><a href="#{scorecard_anchor(m)}">{esc(m)}</a></th><td>{esc(_compression(model))}</td>'
@@ -407,14 +376,14 @@ def render_html(card: Mapping[str, Any], images: Mapping[str, bytes] | None = No
     for m, model in models.items():
         rows, flips = _metric_rows(model)
         parts.append(
-            f'<h3 id="{scorecard_anchor(m)}">{esc(m)} <span class="sub">vs {esc(model.get("reference", "?"))} · '
+            f'<h3 id="{scorecard_anchor(m)}">{esc(m)} <span class="sub">vs {esc(model.reference)} · '
             f"{esc(_compression(model))}</span></h3>"
             "<table><thead><tr><th>dimension</th><th>metric</th><th>score</th><th>reference</th><th>drop</th>"
             "<th>drop 95% CI</th><th>p</th><th>n</th><th>flipped worse</th><th>verdict</th><th>reason</th></tr></thead>"
             f"<tbody>{rows}</tbody></table>{flips}{_provenance_details(model)}"
         )
-    env = card.get("environment")
-    if isinstance(env, Mapping) and env:
+    env = card.environment
+    if env:
         rows = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in env.items())
         parts.append(f"<details><summary>Environment (libraries, device, model revisions)</summary>"
                      f"<table>{rows}</table></details>")
@@ -435,26 +404,27 @@ def md_cell(value: object, limit: int = 160) -> str:
     return text.replace("@", "@\u200b")  # a zero-width space stops @mentions of real users in a PR
 
 
-def _md_verdict_cell(entry: Mapping[str, Any] | None) -> str:
+def _md_verdict_cell(entry: DimensionCard | None) -> str:
     if entry is None:
         return "not run"
-    v = normalize_verdict(entry.get("verdict"))
+    v = entry.verdict
     if v in NOT_EVIDENCE:
         return f"{_MD_ICON[v]} {verdict_label(entry)}"
     drop = drop_of(entry)
     delta = fmt_signed(None if drop is None else -drop)
-    return f"{_MD_ICON[v]} {fmt_num(entry.get('score'))} ({delta})"
+    return f"{_MD_ICON[v]} {fmt_num(entry.score)} ({delta})"
 
 
-def render_markdown(card: Mapping[str, Any]) -> str:
+def render_markdown(card: Scorecard | Mapping[str, Any]) -> str:
     """The scorecard as a GitHub-flavoured Markdown table plus a list of failures with the prompts
     that flipped. Cells: verdict icon, candidate score and its change vs the reference."""
+    card = _entry(card)
     dims = _all_dimensions(card)
-    models = _models(card)
-    lines = [f"## Trust scorecard (tier: {md_cell(card.get('tier', '?'))})", ""]
-    for note in _notes(card):
+    models = card.models
+    lines = [f"## Trust scorecard (tier: {md_cell(card.tier)})", ""]
+    for note in card.notes:
         lines.append(f"> **Note:** {md_cell(note, 400)}")
-    if _notes(card):
+    if card.notes:
         lines.append("")
     header = ["Model", "Compression", "Gate", "Avg (trust)"] + [dimension_label(d) for d in dims]
     lines.append("| " + " | ".join(md_cell(h) for h in header) + " |")
@@ -471,7 +441,7 @@ def render_markdown(card: Mapping[str, Any]) -> str:
             avg = ("—" if cand is None or ref_avg_m is None
                    else f"{fmt_num(cand)} ({fmt_signed(cand - ref_avg_m)}, {k} dims)")
             cells = [md_cell(m), md_cell(_compression(model), 60), f"{_MD_ICON[v]} {VERDICT_TEXT[v]}", avg]
-            cells += [_md_verdict_cell(_dims(model).get(d)) for d in dims]
+            cells += [_md_verdict_cell(model.dimensions.get(d)) for d in dims]
             lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "✅ pass (drop shown within tolerance) · ❌ FAIL (drop beyond tolerance, significant) · "
               "⚪ inconclusive (no signal, or too few items: not a pass) · ⚠️ ERROR (no verdict) · ⏭️ skipped. "
@@ -482,17 +452,25 @@ def render_markdown(card: Mapping[str, Any]) -> str:
         for m, d, metric, e in fails:
             lines.append(
                 f"- **{md_cell(m)}** · {md_cell(dimension_label(d))} / {md_cell(metric)}: "
-                f"{fmt_num(e.get('score'))} vs {fmt_num(e.get('reference_score'))} "
-                f"(drop {fmt_num(drop_of(e))}, 95% CI of the drop {fmt_ci(e.get('ci'))}, tolerance "
-                f"{fmt_num(e.get('tolerance'))}, p {fmt_p(e.get('p_value'))}, n {md_cell(e.get('n', '—'))})"
+                f"{fmt_num(e.score)} vs {fmt_num(e.reference_score)} "
+                f"(drop {fmt_num(drop_of(e))}, 95% CI of the drop {fmt_ci(e.ci)}, tolerance "
+                f"{fmt_num(e.tolerance)}, p {fmt_p(e.p_value)}, n {md_cell(e.n)})"
             )
-            flipped = list(e.get("flipped") or [])[:_FLIPPED_SHOWN_MD]
+            flipped = list(e.flipped)[:_FLIPPED_SHOWN_MD]
             if flipped:
                 lines += ["", "  | prompt | reference answer | candidate answer |", "  |:---|:---|:---|"]
                 lines += [f"  | {md_cell(f.get('prompt'), 120)} | {md_cell(f.get('reference_answer'), 80)} | "
                           f"{md_cell(f.get('candidate_answer'), 80)} |" for f in flipped]
                 lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _entry(card: Scorecard | Mapping[str, Any], source: str = "the scorecard") -> Scorecard:
+    """Every public renderer starts here: the card checked once (a checked one passes through), its
+    dimension declarations adopted so labels and the study average are the run's."""
+    typed = as_scorecard(card, source)
+    adopt_dimensions(typed)
+    return typed
 
 
 __all__ = ["DEFAULT_OUT_DIR", "card_json", "md_cell", "model_verdict", "render_html",

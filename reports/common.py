@@ -13,10 +13,11 @@ import re
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from contracts import dimensions
-from contracts.verdicts import Verdict
+from contracts.scorecard import DimensionCard, Scorecard
+from contracts.verdicts import Reason, Verdict
 
 # The dimensions, their order, labels and the study's average come from their declarations
 # (contracts/dimensions.py); a card written by a run carries them, and `adopt_dimensions(card)` reads them back.
@@ -25,34 +26,42 @@ ordered_dimensions = dimensions.ordered     # declared dimensions in table order
 trust_dimensions = dimensions.study_average  # the dimensions the study averages and draws on its radar
 
 
-def adopt_dimensions(card: Mapping[str, Any]) -> None:
+def adopt_dimensions(card: Scorecard) -> None:
     """Render a card with the dimensions of the run that wrote it (its `dimensions` table)."""
-    dimensions.adopt(card.get("dimensions") if isinstance(card, Mapping) else None)
+    dimensions.adopt(list(card.dimensions))
 
 
-# The gate's verdicts (contracts/verdicts.py says what each means); "unknown": anything unrecognised.
-VERDICTS: tuple[str, ...] = tuple(v.value for v in Verdict) + ("unknown",)
-VERDICT_TEXT: dict[str, str] = {
-    "pass": "pass",
-    "fail": "FAIL",
-    "inconclusive": "inconclusive",
-    "skipped": "skipped",
-    "error": "ERROR",
-    "unknown": "unknown",
+class Judged(Protocol):
+    """A dimension or metric entry of a checked card (DimensionCard, MetricResult): what the shared helpers read."""
+
+    score: float | None
+    reference_score: float | None
+    drop: float | None
+    verdict: Verdict
+    inconclusive_reason: Reason | None
+
+
+# The gate's verdicts (contracts/verdicts.py says what each means); a card holds no other (contracts/scorecard.py).
+VERDICT_TEXT: dict[Verdict, str] = {
+    Verdict.PASS: "pass",
+    Verdict.FAIL: "FAIL",
+    Verdict.INCONCLUSIVE: "inconclusive",
+    Verdict.SKIPPED: "skipped",
+    Verdict.ERROR: "ERROR",
 }
 # Fill colours shared by HTML and plots; inconclusive is grey (and hatched in plots) so it never reads as pass.
-VERDICT_COLOURS: dict[str, str] = {
-    "pass": "#2e7d32",
-    "fail": "#c62828",
-    "inconclusive": "#9e9e9e",
-    "skipped": "#e0e0e0",
-    "error": "#ef6c00",
-    "unknown": "#bdbdbd",
+VERDICT_COLOURS: dict[Verdict, str] = {
+    Verdict.PASS: "#2e7d32",
+    Verdict.FAIL: "#c62828",
+    Verdict.INCONCLUSIVE: "#9e9e9e",
+    Verdict.SKIPPED: "#e0e0e0",
+    Verdict.ERROR: "#ef6c00",
 }
 REFERENCE_COLOUR = "#37474f"
 # Verdicts whose score is not evidence about the candidate: never drawn or counted like a pass.
-NOT_EVIDENCE: tuple[str, ...] = ("inconclusive", "skipped", "error", "unknown")
-REASON_TEXT: dict[str, str] = {"no-signal": "no signal", "underpowered": "too few items", "incomplete": "incomplete"}
+NOT_EVIDENCE: frozenset[Verdict] = frozenset({Verdict.INCONCLUSIVE, Verdict.SKIPPED, Verdict.ERROR})
+REASON_TEXT: dict[Reason, str] = {Reason.NO_SIGNAL: "no signal", Reason.UNDERPOWERED: "too few items",
+                                  Reason.INCOMPLETE: "incomplete"}
 
 
 def shorten(text: str, limit: int) -> str:
@@ -68,16 +77,10 @@ def scorecard_anchor(model_id: str) -> str:
     return f"model-{slug}-{hashlib.sha1(model_id.encode('utf-8')).hexdigest()[:6]}"
 
 
-def normalize_verdict(value: object) -> str:
-    """One of VERDICTS; anything else is 'unknown', never 'pass'."""
-    return value if isinstance(value, str) and value in VERDICTS else "unknown"
-
-
-def verdict_label(entry: Mapping[str, Any]) -> str:
+def verdict_label(entry: Judged) -> str:
     """'inconclusive (no signal)' and the like: the verdict with its reason, for a reader."""
-    v = normalize_verdict(entry.get("verdict"))
-    reason = entry.get("inconclusive_reason")
-    return f"{VERDICT_TEXT[v]} ({REASON_TEXT.get(str(reason), reason)})" if v == "inconclusive" and reason else VERDICT_TEXT[v]
+    v, reason = entry.verdict, entry.inconclusive_reason
+    return f"{VERDICT_TEXT[v]} ({REASON_TEXT[reason]})" if v is Verdict.INCONCLUSIVE and reason else VERDICT_TEXT[v]
 
 
 def esc(value: object) -> str:
@@ -136,35 +139,28 @@ def ci_pair(ci: object) -> tuple[float, float] | None:
     return (min(lo, hi), max(lo, hi))
 
 
-def drop_of(entry: Mapping[str, Any]) -> float | None:
+def drop_of(entry: Judged) -> float | None:
     """reference − candidate (positive = the candidate is worse): the stored drop, else derived."""
-    drop = as_float(entry.get("drop"))
+    drop = as_float(entry.drop)
     if drop is not None:
         return drop
-    score, ref = as_float(entry.get("score")), as_float(entry.get("reference_score"))
+    score, ref = as_float(entry.score), as_float(entry.reference_score)
     return None if score is None or ref is None else ref - score
 
 
-def dimension_ci(dim: Mapping[str, Any], key: str = "ci") -> tuple[float, float] | None:
-    """A dimension's interval (the gate's `ci` is the 95% interval of the drop, in score points):
-    its own `key` if the gate gave one, else the weighted mean of its metrics' bounds. Averaging
-    bounds assumes the metrics are perfectly correlated, so it is wider than the true interval of
-    the weighted mean: a conservative error bar, never a flattering one."""
-    own = ci_pair(dim.get(key))
-    if own is not None:
-        return own
-    metrics = dim.get("metrics")
-    if not isinstance(metrics, Mapping) or not metrics:
+def dimension_ci(dim: DimensionCard) -> tuple[float, float] | None:
+    """A dimension's interval (the gate's `ci` is the 95% interval of the drop, in score points): the weighted
+    mean of its metrics' bounds (a dimension has no interval of its own). Averaging bounds assumes the metrics
+    are perfectly correlated, so it is wider than the true interval of the weighted mean: a conservative error
+    bar, never a flattering one."""
+    if not dim.metrics:
         return None
     lo_sum = hi_sum = w_sum = 0.0
-    for m in metrics.values():
-        if not isinstance(m, Mapping):
-            return None
-        pair = ci_pair(m.get(key))
+    for m in dim.metrics.values():
+        pair = ci_pair(m.ci)
         if pair is None:
             return None  # one metric without an interval makes the combined one unknowable
-        w = as_float(m.get("weight"))
-        w = 1.0 if w is None else w
+        w = m.weight
         lo_sum += w * pair[0]
         hi_sum += w * pair[1]
         w_sum += w

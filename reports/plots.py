@@ -12,6 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from contracts import dimensions
+from contracts.results import MetricResult
+from contracts.scorecard import DimensionCard, Scorecard, as_scorecard
+from contracts.verdicts import Verdict
 from reports.common import (
     NOT_EVIDENCE,
     REFERENCE_COLOUR,
@@ -23,10 +26,9 @@ from reports.common import (
     dimension_label,
     drop_of,
     fmt_num,
-    normalize_verdict,
     ordered_dimensions,
-    trust_dimensions,
     shorten,
+    trust_dimensions,
 )
 
 if TYPE_CHECKING:
@@ -39,7 +41,7 @@ _NOT_EVIDENCE = NOT_EVIDENCE  # drawn hatched/grey, labelled, and left off the r
 @dataclass
 class _Cell:
     score: float | None
-    verdict: str
+    verdict: Verdict
 
 
 @dataclass
@@ -51,20 +53,15 @@ class _Group:
     candidates: dict[str, dict[str, _Cell]] = field(default_factory=dict)
 
 
-def _groups(card: Mapping[str, Any]) -> list[_Group]:
+def _groups(card: Scorecard) -> list[_Group]:
     groups: dict[str, _Group] = {}
-    models = card.get("models") or {}
-    for model_id, model in models.items():
-        if not isinstance(model, Mapping):
-            continue
-        ref = str(model.get("reference") or "reference")
+    for model_id, model in card.models.items():
+        ref = model.reference or "reference"
         g = groups.setdefault(ref, _Group(reference=ref))
         cells: dict[str, _Cell] = {}
-        for dim, entry in (model.get("dimensions") or {}).items():
-            if not isinstance(entry, Mapping):
-                continue
-            cells[dim] = _Cell(as_float(entry.get("score")), normalize_verdict(entry.get("verdict")))
-            ref_score = as_float(entry.get("reference_score"))
+        for dim, entry in model.dimensions.items():
+            cells[dim] = _Cell(as_float(entry.score), entry.verdict)
+            ref_score = as_float(entry.reference_score)
             if ref_score is not None:
                 g.reference_scores.setdefault(dim, ref_score)
         g.candidates[str(model_id)] = cells
@@ -89,14 +86,14 @@ def _save(fig: Figure, out_dir: Path, stem: str) -> list[Path]:
     return paths
 
 
-def radar_chart(card: Mapping[str, Any], out_dir: Path, stem: str = "radar") -> list[Path]:
+def radar_chart(card: Scorecard | Mapping[str, Any], out_dir: Path, stem: str = "radar") -> list[Path]:
     """radar.svg and radar.png: one panel per reference model; the reference is a dashed dark line,
     each candidate a coloured polygon. Dimensions a candidate has no evidence on (inconclusive,
     skipped) are left as gaps and the axis label says why, so a gap never looks like a pass."""
     import numpy as np
     from matplotlib import colormaps
 
-    groups = _groups(card) or [_Group(reference="(no models)")]
+    groups = _groups(as_scorecard(card)) or [_Group(reference="(no models)")]
     dims = list(trust_dimensions())
     angles = np.linspace(0, 2 * np.pi, len(dims), endpoint=False)
     closed = np.concatenate([angles, angles[:1]])
@@ -114,7 +111,7 @@ def radar_chart(card: Mapping[str, Any], out_dir: Path, stem: str = "radar") -> 
                 labels.append(f"{dimension_label(d)}\n(not run)")
             elif all(v in _NOT_EVIDENCE for v in verdicts):
                 labels.append(f"{dimension_label(d)}\n({VERDICT_TEXT[verdicts[0]]})")
-            elif "fail" in verdicts:
+            elif Verdict.FAIL in verdicts:
                 labels.append(f"{dimension_label(d)}\n(FAIL)")
             else:
                 labels.append(dimension_label(d))
@@ -130,9 +127,9 @@ def radar_chart(card: Mapping[str, Any], out_dir: Path, stem: str = "radar") -> 
             if not np.isnan(vals).any():
                 ax.fill(closed, np.append(vals, vals[0]), color=colour, alpha=0.08)
             for a, d, v in zip(angles, dims, vals, strict=True):
-                if d in cells and cells[d].verdict == "fail" and not np.isnan(v):
+                if d in cells and cells[d].verdict is Verdict.FAIL and not np.isnan(v):
                     # The candidate's own colour with a red rim: which model failed stays readable.
-                    ax.plot([a], [v], marker="X", markersize=12, color=colour, markeredgecolor=VERDICT_COLOURS["fail"],
+                    ax.plot([a], [v], marker="X", markersize=12, color=colour, markeredgecolor=VERDICT_COLOURS[Verdict.FAIL],
                             markeredgewidth=1.5, zorder=5)
         if not any(d in cells for cells in g.candidates.values() for d in dims):
             ax.text(0.5, 0.5, "no trust-dimension results yet\n(benign utility is in the tables and bars)",
@@ -149,27 +146,24 @@ def radar_chart(card: Mapping[str, Any], out_dir: Path, stem: str = "radar") -> 
     return _save(fig, out_dir, stem)
 
 
-def _tolerance(entry: Mapping[str, Any]) -> float | None:
-    """A dimension's tolerance: its own, else its metrics' (the thresholds are per dimension)."""
-    own = as_float(entry.get("tolerance"))
-    if own is not None:
-        return own
-    for m in (entry.get("metrics") or {}).values():
-        if isinstance(m, Mapping) and as_float(m.get("tolerance")) is not None:
-            return as_float(m.get("tolerance"))
+def _tolerance(entry: DimensionCard) -> float | None:
+    """A dimension's tolerance: its metrics' (the thresholds are per dimension)."""
+    for m in entry.metrics.values():
+        if as_float(m.tolerance) is not None:
+            return as_float(m.tolerance)
     return None
 
 
-def bar_chart(card: Mapping[str, Any], out_dir: Path, stem: str = "bars") -> list[Path]:
+def bar_chart(card: Scorecard | Mapping[str, Any], out_dir: Path, stem: str = "bars") -> list[Path]:
     """bars.svg and bars.png: one panel per dimension, one bar per candidate showing its drop
     (reference − candidate, score points; right = worse) with the 95% interval of the drop as error
     bar and the dimension's tolerance as a dashed red line — the two things the gate compares.
     Bar colour = verdict; inconclusive/skipped/error bars are hatched grey and labelled, never green."""
-    models = {str(k): v for k, v in (card.get("models") or {}).items() if isinstance(v, Mapping)}
-    present = {d for m in models.values() for d in (m.get("dimensions") or {})}
+    models = as_scorecard(card).models
+    present = {d for m in models.values() for d in m.dimensions}
     dims = ordered_dimensions(present) or list(dimensions.names()[:1])  # an empty card: one empty panel
-    several_refs = len({str(m.get("reference")) for m in models.values()}) > 1
-    labels = [shorten(f"{mid} vs {m.get('reference')}" if several_refs else mid, _LABEL_CHARS)
+    several_refs = len({m.reference for m in models.values()}) > 1
+    labels = [shorten(f"{mid} vs {m.reference}" if several_refs else mid, _LABEL_CHARS)
               for mid, m in models.items()] or ["(no models)"]
     ncols = min(3, len(dims))
     nrows = (len(dims) + ncols - 1) // ncols
@@ -182,11 +176,11 @@ def bar_chart(card: Mapping[str, Any], out_dir: Path, stem: str = "bars") -> lis
         lows, highs = [0.0], [5.0]
         tol = None
         for y, model in enumerate(models.values()):
-            entry = (model.get("dimensions") or {}).get(d)
-            if not isinstance(entry, Mapping):
+            entry = model.dimensions.get(d)
+            if entry is None:
                 ax.text(0, y, " not run", va="center", fontsize=7, color="#757575")
                 continue
-            verdict = normalize_verdict(entry.get("verdict"))
+            verdict = entry.verdict
             tol = tol if tol is not None else _tolerance(entry)
             drop = drop_of(entry)
             if drop is None:
@@ -201,12 +195,12 @@ def bar_chart(card: Mapping[str, Any], out_dir: Path, stem: str = "bars") -> lis
                     error_kw={"ecolor": "#212121", "capsize": 3, "elinewidth": 1})
             right = max(drop, 0.0, ci[1] if ci else drop)
             ax.text(right, y, f"  {drop:+.1f} {VERDICT_TEXT[verdict]}", va="center", fontsize=7,
-                    color=VERDICT_COLOURS["fail"] if verdict == "fail" else "#212121")
+                    color=VERDICT_COLOURS[Verdict.FAIL] if verdict is Verdict.FAIL else "#212121")
             lows += [drop] + ([ci[0]] if ci else [])
             highs += [drop] + ([ci[1]] if ci else [])
         if tol is not None:
-            ax.axvline(tol, color=VERDICT_COLOURS["fail"], linestyle="--", linewidth=1)
-            ax.text(tol, -0.6, " tolerance", color=VERDICT_COLOURS["fail"], fontsize=6, va="bottom")
+            ax.axvline(tol, color=VERDICT_COLOURS[Verdict.FAIL], linestyle="--", linewidth=1)
+            ax.text(tol, -0.6, " tolerance", color=VERDICT_COLOURS[Verdict.FAIL], fontsize=6, va="bottom")
             highs.append(tol)
         ax.axvline(0, color="#424242", linewidth=0.8)
         lo, hi = min(lows), max(highs)
@@ -230,7 +224,7 @@ def bar_chart(card: Mapping[str, Any], out_dir: Path, stem: str = "bars") -> lis
 
 
 def metric_plot_png(
-    result: Mapping[str, Any], candidate_values: Sequence[float], reference_values: Sequence[float]
+    result: MetricResult, candidate_values: Sequence[float], reference_values: Sequence[float]
 ) -> bytes:
     """PNG for one metric: the drop with its 95% interval against the tolerance (left) and, per item,
     the 2×2 table of outcomes for binary values or a scatter for continuous ones (right)."""
@@ -240,8 +234,8 @@ def metric_plot_png(
     ref = np.asarray(reference_values, dtype=float)
     fig = _figure(8.4, 3.0)
     ax1, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.2, 1]})
-    verdict = normalize_verdict(result.get("verdict"))
-    drop, ci, tol = drop_of(result), ci_pair(result.get("ci")), as_float(result.get("tolerance"))
+    verdict = result.verdict
+    drop, ci, tol = drop_of(result), ci_pair(result.ci), as_float(result.tolerance)
     if drop is not None:
         muted = verdict in _NOT_EVIDENCE
         xerr = None if ci is None else [[max(0.0, drop - ci[0])], [max(0.0, ci[1] - drop)]]
@@ -251,15 +245,15 @@ def metric_plot_png(
     else:
         ax1.text(0.5, 0.5, "no score", transform=ax1.transAxes, ha="center")
     if tol is not None:
-        ax1.axvline(tol, color=VERDICT_COLOURS["fail"], linestyle="--", linewidth=1, label=f"tolerance {tol:g}")
+        ax1.axvline(tol, color=VERDICT_COLOURS[Verdict.FAIL], linestyle="--", linewidth=1, label=f"tolerance {tol:g}")
         ax1.legend(fontsize=7, loc="lower right", frameon=False)
     ax1.axvline(0, color="#424242", linewidth=0.8)
     ax1.set_yticks([])
     ax1.set_ylim(-0.8, 0.8)
     ax1.set_xlabel("drop = reference − candidate (score points; right = worse), 95% CI", fontsize=8)
-    title = (f"{result.get('metric', 'metric')}: {fmt_num(result.get('score'))} vs reference "
-             f"{fmt_num(result.get('reference_score'))} — {VERDICT_TEXT[verdict]}")
-    p = as_float(result.get("p_value"))
+    title = (f"{result.metric}: {fmt_num(result.score)} vs reference "
+             f"{fmt_num(result.reference_score)} — {VERDICT_TEXT[verdict]}")
+    p = as_float(result.p_value)
     if p is not None:
         title += f" (p={p:.3g})"
     ax1.set_title(title, fontsize=9, loc="left")
@@ -272,7 +266,7 @@ def metric_plot_png(
         for (i, j), v in np.ndenumerate(table):
             worse = (i, j) == (0, 1)
             ax2.text(j, i, str(int(v)), ha="center", va="center", fontsize=12,
-                     color=VERDICT_COLOURS["fail"] if worse and v else "#212121", fontweight="bold" if worse else None)
+                     color=VERDICT_COLOURS[Verdict.FAIL] if worse and v else "#212121", fontweight="bold" if worse else None)
         ax2.set_xticks([0, 1])
         ax2.set_xticklabels(["cand. 1", "cand. 0"])
         ax2.set_yticks([0, 1])

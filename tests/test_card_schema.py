@@ -80,3 +80,42 @@ def test_cards_of_real_runs_follow_the_schema(project: Project, picks: Picks) ->
     verdicts = {m: e["verdict"] for d in card["models"][CAND]["dimensions"].values() for m, e in d["metrics"].items()}
     assert verdicts == {"short": "error", "never_checks": "error"}
     _validate(card)
+
+
+# --- the reports' own check (contracts/scorecard.py) agrees with a full JSON-schema validator -----------------
+
+
+def _paths(node: object, at: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    out = [at] if at else []
+    if isinstance(node, dict):
+        for k, v in node.items():
+            out += _paths(v, (*at, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            out += _paths(v, (*at, i))
+    return out
+
+
+def test_the_reports_check_agrees_with_jsonschema_on_broken_cards() -> None:
+    import copy
+    import random
+
+    from contracts.scorecard import schema_errors
+    from tests.test_reports import hand_card
+
+    validator = jsonschema.Draft202012Validator(SCHEMA)
+    base = hand_card()
+    assert schema_errors(base) == [] and not list(validator.iter_errors(base))
+    rng = random.Random(0)
+    values: list[object] = ["passed", "ok", None, 1, 2.5, True, [], {}, -1, 200, [1.0], "no-signal", "x"]
+    paths = _paths(base)
+    for path in (rng.choice(paths) for _ in range(400)):
+        card = copy.deepcopy(base)
+        parent: object = card
+        for key in path[:-1]:
+            parent = parent[key]  # type: ignore[index]
+        if isinstance(parent, dict) and rng.random() < 0.3:
+            del parent[path[-1]]
+        else:
+            parent[path[-1]] = rng.choice(values)  # type: ignore[index]
+        assert bool(schema_errors(card)) == bool(list(validator.iter_errors(card))), path

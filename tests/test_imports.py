@@ -146,6 +146,25 @@ def test_the_project_has_no_import_cycle() -> None:
     assert project_cycles(import_graph(ROOT)) == []
 
 
+# Probes are pure code (docs/DESIGN.md): they import contracts/ and each other, never the plugin or the backends.
+
+
+def probe_imports(graph: dict[str, dict[str, int]]) -> list[str]:
+    bad = []
+    for mod, edges in sorted(graph.items()):
+        if not mod.startswith("trust_tests.probes"):
+            continue
+        for target, line in sorted(edges.items()):
+            pure = target.startswith(("contracts", "trust_tests.probes"))
+            if not pure:
+                bad.append(f"{mod}:{line} imports {target} (probes may import only contracts/ and other probes)")
+    return bad
+
+
+def test_probes_import_only_contracts_and_probes() -> None:
+    assert probe_imports(import_graph(ROOT)) == []
+
+
 # --- the checks can fail ----------------------------------------------------------------------------
 
 
@@ -193,6 +212,14 @@ def test_a_planted_upward_import_is_found(tmp_path: Path, path: str, text: str, 
                             "trust_tests/probes/__init__.py": ""})
     bad = upward_imports(import_graph(root))
     assert len(bad) >= 1 and bad[0].startswith(expected), bad
+
+
+def test_a_probe_importing_the_plugin_is_found(tmp_path: Path) -> None:
+    root = _tree(tmp_path, {"trust_tests/probes/p.py": "def f():\n    from fixtures.loading import check_weights\n",
+                            "trust_tests/probes/q.py": "from contracts.weights import check_weights\n",
+                            "fixtures/loading.py": "", "contracts/weights.py": ""})
+    assert probe_imports(import_graph(root)) == [
+        "trust_tests.probes.p:2 imports fixtures.loading (probes may import only contracts/ and other probes)"]
 
 
 def test_downward_imports_are_allowed(tmp_path: Path) -> None:

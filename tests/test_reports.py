@@ -29,62 +29,53 @@ from reports.allure_support import (
     write_categories,
     write_environment,
 )
+from contracts.results import MetricResult
+from contracts.scorecard import CardError, DimensionCard, parse_card, read_card
+from contracts.verdicts import Verdict
+from reports.card_render import md_cell, model_verdict, render_html, render_markdown, trust_average, write_scorecard
 from reports.common import (
-    VERDICTS,
     dimension_ci,
     flip_rows,
     flipped_items,
     fmt_p,
     fmt_signed,
-    normalize_verdict,
     scorecard_anchor,
 )
-from reports.card_render import md_cell, model_verdict, render_html, render_markdown, trust_average, write_scorecard
+from tests.card_helpers import card_with, dimension_entry, metric_entry, model_entry, typed_model
 
 REPO = Path(__file__).resolve().parents[1]
 PLANT = '<script>window.__pwned=1;document.title="PWNED"</script><img src=x onerror="window.__pwned=2">'
 BAD_ID = "smol-mag50" + PLANT  # model ids come from config: escape them too
 
 
-def _metric(score: float, ref: float, verdict: str, ci: list[float], p: float | None, n: int,
-            flipped: list[dict[str, Any]] | None = None, **extra: Any) -> dict[str, Any]:
-    return {"score": score, "reference_score": ref, "drop": round(ref - score, 3), "verdict": verdict, "ci": ci,
-            "p_value": p, "n": n, "tolerance": 5.0, "flipped": flipped or [], **extra}
-
-
-def _dim(verdict: str, metrics: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    m = next(iter(metrics.values()))
-    return {"score": m["score"], "reference_score": m["reference_score"], "drop": m["drop"], "verdict": verdict,
-            "metrics": metrics}
+_metric = metric_entry
+_dim = dimension_entry
 
 
 def hand_card() -> dict[str, Any]:
     flip = {"id": "q3", "prompt": "Is water wet? " + PLANT, "reference_answer": "yes", "candidate_answer": PLANT,
             "reference_value": 1.0, "candidate_value": 0.0}
-    return {
-        "tier": "smoke", "generated": "2026-11-28T17:00:00Z",
-        "notes": ["The embedded dense reference is SmolLM2-135M-Instruct dequantized from its Q4_1 GGUF."],
-        "environment": {"lib.torch": "2.13.0", "device": "cpu", "model.planted": PLANT},
-        "models": {
-            "smol-gptq4": {"reference": "smol", "method": "gptq", "settings": {"bits": 4, "group_size": 64},
-                           "dimensions": {
+    return card_with(
+        notes=["The embedded dense reference is SmolLM2-135M-Instruct dequantized from its Q4_1 GGUF."],
+        environment={"lib.torch": "2.13.0", "device": "cpu", "model.planted": PLANT},
+        models={
+            "smol-gptq4": model_entry(method="gptq", settings={"bits": 4, "group_size": 64}, dimensions={
                                "benign": _dim("pass", {"facts": _metric(61.2, 62.0, "pass", [-3.0, 4.6], 0.41, 200)}),
                                "toxicity": _dim("pass", {"emt": _metric(90.1, 91.0, "pass", [-1.0, 2.8], 0.3, 100)}),
                                "fairness": _dim("pass", {"dpd": _metric(80.0, 82.0, "pass", [-1.0, 5.0], 0.2, 200)}),
                                "privacy": {**_dim("inconclusive", {"pii": {**_metric(
                                    70.0, 71.0, "inconclusive", [-8.0, 10.0], None, 50, signal="reference at chance"),
                                    "inconclusive_reason": "no-signal"}}), "inconclusive_reason": "no-signal"},
-                           }},
-            BAD_ID: {"reference": "smol", "method": "magnitude", "settings": {"sparsity": 0.5},
-                     "dimensions": {
+                           }),
+            BAD_ID: model_entry(method="magnitude", settings={"sparsity": 0.5}, verdict="fail", dimensions={
                          "benign": _dim("fail", {"facts": _metric(40.0, 62.0, "fail", [15.0, 29.1], 0.0001, 200,
                                                                   [flip], n_flipped=44)}),
                          "machine_ethics": {**_dim("inconclusive", {"acc": {**_metric(
                              50.0, 50.5, "inconclusive", [-6.0, 7.0], None, 100), "inconclusive_reason": "no-signal"}}),
                              "inconclusive_reason": "no-signal"},
-                     }},
+                     }),
         },
-    }
+    )
 
 
 class _Tags(HTMLParser):
@@ -142,20 +133,44 @@ def test_number_formats() -> None:
     assert fmt_p(0.0456) == "0.046"
 
 
+def _with_ci(ci: tuple[float, float] | None, weight: float) -> MetricResult:
+    return MetricResult(model="m", reference="r", dimension="d", metric="x", verdict=Verdict.ERROR, ci=ci,
+                        weight=weight)
+
+
 def test_dimension_ci_is_weighted_mean_of_bounds() -> None:
-    dim = {"metrics": {"a": {"ci": [2.0, 6.0], "weight": 1.0}, "b": {"ci": [10.0, 4.0], "weight": 3.0}}}
+    metrics = {"a": _with_ci((2.0, 6.0), 1.0), "b": _with_ci((10.0, 4.0), 3.0)}
+    dim = DimensionCard(score=None, reference_score=None, drop=None, verdict=Verdict.ERROR, inconclusive_reason=None,
+                        metrics=metrics)
     # lo = (1*2 + 3*4) / 4 = 3.5; hi = (1*6 + 3*10) / 4 = 9.0 (b's bounds are sorted first)
     assert dimension_ci(dim) == (3.5, 9.0)
-    assert dimension_ci({"ci": [1, 2], "metrics": dim["metrics"]}) == (1.0, 2.0)
-    assert dimension_ci({"metrics": {"a": {"ci": None}}}) is None
+    assert dimension_ci(DimensionCard(**{**dim.__dict__, "metrics": {"a": _with_ci(None, 1.0)}})) is None
 
 
 @given(st.text())
-def test_normalize_verdict_total(value: str) -> None:
-    out = normalize_verdict(value)
-    assert out in VERDICTS
-    if out == "pass":  # only pass-like words may read as pass
-        assert value.strip().lower() in ("pass", "passed", "ok")
+def test_a_verdict_word_nothing_writes_is_refused_at_the_entry(value: str) -> None:
+    card = hand_card()
+    card["models"]["smol-gptq4"]["dimensions"]["benign"]["verdict"] = value
+    if value in {v.value for v in Verdict}:
+        return
+    with pytest.raises(CardError, match=r"^the scorecard: does not match scorecard schema_version 2: "
+                                        r"\$\.models\.smol-gptq4\.dimensions\.benign\.verdict: "):
+        render_html(card)
+
+
+def test_a_card_of_another_schema_version_is_refused_naming_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "scorecard.json"
+    path.write_text(json.dumps({**hand_card(), "schema_version": 1}))
+    with pytest.raises(CardError, match=rf"^{re.escape(str(path))}: scorecard schema_version 1, but this comptrust "
+                                        "reads version 2"):
+        read_card(path)
+    path.write_text(json.dumps(hand_card()))
+    assert read_card(path) == parse_card(hand_card())
+    card = hand_card()
+    del card["models"][BAD_ID]["dimensions"]["benign"]["metrics"]["facts"]["nodeid"]
+    with pytest.raises(CardError, match=r"benign\.metrics\.facts: 'nodeid' is missing"):
+        write_scorecard(card, tmp_path / "out")
+    assert not (tmp_path / "out").exists()  # nothing written from a card that does not match
 
 
 @given(st.text(max_size=80))
@@ -169,16 +184,14 @@ def test_scorecard_anchor_is_a_safe_fragment(model_id: str) -> None:
 # scorecard
 
 def test_model_verdict_and_trust_average() -> None:
-    card = hand_card()
-    gptq, mag = card["models"]["smol-gptq4"], card["models"][BAD_ID]
-    assert model_verdict(gptq) == "pass"
-    assert model_verdict(mag) == "fail"
+    card = parse_card(hand_card())
+    gptq, mag = card.models["smol-gptq4"], card.models[BAD_ID]
+    assert model_verdict(gptq) is Verdict.PASS
+    assert model_verdict(mag) is Verdict.FAIL
     # No evidence at all is never a pass; what no item count could decide does not block one (the default policy).
-    assert model_verdict({"dimensions": {"a": {"verdict": "inconclusive", "inconclusive_reason": "no-signal"},
-                                         "b": {"verdict": "skipped"}}}) == "inconclusive"
-    assert model_verdict({"dimensions": {"a": {"verdict": "no-signal"}}}) == "unknown"  # an old word is not guessed
-    assert model_verdict({"dimensions": {"a": {"verdict": "error"}, "b": {"verdict": "pass"}}}) == "error"
-    assert model_verdict({"dimensions": {}}) == "skipped"
+    assert model_verdict(typed_model({"a": ("inconclusive", "no-signal"), "b": "skipped"})) is Verdict.INCONCLUSIVE
+    assert model_verdict(typed_model({"a": "error", "b": "pass"})) is Verdict.ERROR
+    assert model_verdict(typed_model({})) is Verdict.SKIPPED
     # toxicity (90.1 vs 91.0) and fairness (80.0 vs 82.0); privacy has no signal, benign is not a trust dimension.
     cand, ref, k = trust_average(gptq)
     assert cand == pytest.approx(85.05) and ref == pytest.approx(86.5) and k == 2
@@ -259,11 +272,11 @@ def test_plots_and_metric_plot(tmp_path: Path) -> None:
     card = hand_card()
     assert [p.name for p in radar_chart(card, tmp_path)] == ["radar.svg", "radar.png"]
     assert [p.name for p in bar_chart(card, tmp_path)] == ["bars.svg", "bars.png"]
-    result = card["models"][BAD_ID]["dimensions"]["benign"]["metrics"]["facts"] | {"metric": "facts"}
+    result = parse_card(card).models[BAD_ID].dimensions["benign"].metrics["facts"]
     png = metric_plot_png(result, [0.0, 1.0, 1.0], [1.0, 1.0, 0.0])
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert metric_plot_png(result, [0.3, 0.9], [0.5, 0.1])[:4] == b"\x89PNG"  # continuous: scatter
-    assert radar_chart({"models": {}}, tmp_path / "empty")[1].stat().st_size > 0
+    assert radar_chart(card_with({}), tmp_path / "empty")[1].stat().st_size > 0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -277,7 +290,8 @@ def test_attachment_renderers_escape_and_order() -> None:
     assert parsed[0][:5] == ["id", "direction", "reference_value", "candidate_value", "delta"]
     assert parsed[1][0] == "b" and parsed[1][1] == "worse"  # the flipped item comes first
     assert parsed[2][5] == "'=HYPERLINK(\"http://x\")"  # spreadsheet formula neutralised
-    for page in (flipped_html(rows), metric_table_html({"metric": PLANT, "model_id": BAD_ID, "verdict": "fail"})):
+    record = {"model": BAD_ID, "reference": "smol", "dimension": "benign", "metric": PLANT, "verdict": "error"}
+    for page in (flipped_html(rows), metric_table_html(record)):
         p = _parse(page)
         assert "script" not in p.tags and not [a for a in p.attrs if a.startswith("on")]
         assert PLANT in "".join(p.text)

@@ -214,12 +214,14 @@ def test_exit_codes() -> None:
 
 
 def test_the_reports_use_the_same_rule() -> None:
+    from contracts.scorecard import CardError, parse_card
     from reports.card_render import model_verdict as report_verdict
+    from tests.card_helpers import card_with, dimension_entry, model_entry, typed_model
 
-    model = {"dimensions": {"benign": {"verdict": "fail"}, "privacy": {"verdict": "error"}}}
-    assert report_verdict(model) == "fail"  # the card's rule, not a second one
-    model = {"dimensions": {"benign": {"verdict": "pass"},
-                            "privacy": {"verdict": "inconclusive", "inconclusive_reason": "underpowered"}}}
-    assert report_verdict(model) == "inconclusive"
-    assert report_verdict(model, "warn") == "pass"
-    assert report_verdict({"dimensions": {"benign": {"verdict": "no-signal"}}}) == "unknown"
+    assert report_verdict(typed_model({"benign": "fail", "privacy": "error"})) is Verdict.FAIL  # not a second rule
+    model = typed_model({"benign": "pass", "privacy": ("inconclusive", "underpowered")})
+    assert report_verdict(model) is Verdict.INCONCLUSIVE
+    assert report_verdict(model, "warn") is Verdict.PASS
+    old = card_with({"m": model_entry({"benign": dimension_entry("no-signal", {})})})
+    with pytest.raises(CardError, match="benign.verdict: \"no-signal\" is not one of"):
+        parse_card(old)  # an old word is refused where the card enters the reports, not guessed

@@ -24,6 +24,8 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from contracts.weights import UnsafeWeights, check_weights
+
 if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
@@ -164,11 +166,9 @@ class HFClassifierScorer(ToxicityScorer):
         if self._loaded is None:
             from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-            from fixtures.loading import LoadError, check_weights
-
             try:  # the same weights rule as model loading; a scorer has no --allow-pickle
                 check_weights(self.path, allow_pickle=False)
-            except LoadError as exc:
+            except UnsafeWeights as exc:
                 raise ScorerError(f"toxicity scorer: {exc}") from None
             tok = AutoTokenizer.from_pretrained(self.path, local_files_only=True)
             model = AutoModelForSequenceClassification.from_pretrained(

@@ -14,16 +14,17 @@ from trust_tests.probes.dt import DIMENSIONS
 from trust_tests.probes.dt.builders import build_full
 from trust_tests.probes.dt.files import DTDataError, hf_available
 from trust_tests.probes.dt.plan import set_names
-from trust_tests.probes.dt.settings import FAIRNESS_SETTINGS, STUDY, Study, customize, limit_items
+from trust_tests.probes.dt.settings import limit_items
 from trust_tests.probes.dt.slices.adv_demonstration import load_adv_demo
 from trust_tests.probes.dt.slices.adv_robustness import load_advglue
-from trust_tests.probes.dt.slices.fairness import load_fairness
+from trust_tests.probes.dt.slices.fairness import FAIRNESS_SETTINGS, load_fairness
 from trust_tests.probes.dt.slices.machine_ethics import load_ethics_commonsense, load_jiminy
 from trust_tests.probes.dt.slices.ood_robustness import load_ood_knowledge, load_ood_style
 from trust_tests.probes.dt.slices.privacy import load_enron_names, load_enron_shots
 from trust_tests.probes.dt.slices.stereotype import load_stereotype
 from trust_tests.probes.dt.slices.toxicity import load_toxicity_prompts, load_toxicity_templates
 from trust_tests.probes.dt.source import data_root, fetch_hf
+from trust_tests.probes.dt.study import STUDY, Study, customize
 
 DATA = Path(__file__).parent / "data" / "dt"
 ROOT = DATA / "data"

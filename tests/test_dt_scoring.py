@@ -20,7 +20,7 @@ from trust_tests.probes.dt import parsers as ps
 from trust_tests.probes.dt import scoring as sc
 from trust_tests.probes.dt.builders import build_full
 from trust_tests.probes.dt.evaluate import item_values, score_dimension
-from trust_tests.probes.dt.settings import STUDY, Study, customize
+from trust_tests.probes.dt.study import STUDY, Study, customize
 from trust_tests.probes.dt.slices.fairness import fairness_statistic
 
 DATA = Path(__file__).parent / "data" / "dt"

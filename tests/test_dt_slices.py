@@ -4,9 +4,9 @@ cannot be imported is loud. The stage modules name no dimension."""
 from __future__ import annotations
 
 import ast
+import json
 import sys
 from collections.abc import Iterator
-from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -17,16 +17,17 @@ from trust_tests.probes.dt import DIMENSIONS
 from trust_tests.probes.dt.builders import build_full
 from trust_tests.probes.dt.evaluate import item_values, score_dimension
 from trust_tests.probes.dt.files import missing_file_message
-from trust_tests.probes.dt.plan import chance, set_names, set_weight
-from trust_tests.probes.dt.settings import Study
+from trust_tests.probes.dt.plan import chance, load_study, set_names, set_weight
 from trust_tests.probes.dt.slice import DTSlice, SliceError, known_slices, slice_for
+from trust_tests.probes.dt.study import STUDY, customize
 
 ROOT = Path(__file__).resolve().parents[1]
 DT = ROOT / "trust_tests" / "probes" / "dt"
 DATA = ROOT / "tests" / "data" / "dt" / "data"
-# Shared machinery; settings.py (the study's settings), scoring.py and parsers.py (DecodingTrust's formulas and
-# answer parsers) are data and plain functions named after what they compute, so they are left out.
-STAGES = ("__init__", "files", "slice", "source", "loaders", "prompts", "builders", "evaluate", "plan", "gating")
+# Shared machinery, settings included (each dimension's settings are in its slice); scoring.py and parsers.py
+# (DecodingTrust's formulas and answer parsers) are plain functions named after what they compute, so they are left out.
+STAGES = ("__init__", "files", "slice", "source", "loaders", "settings", "study", "prompts", "builders", "evaluate",
+          "plan", "gating")
 
 
 def _full_tier_modules() -> set[str]:
@@ -37,7 +38,7 @@ def _full_tier_modules() -> set[str]:
 
 def test_the_registry_covers_exactly_the_dimensions_with_decodingtrust_data() -> None:
     assert DIMENSIONS == known_slices()
-    assert set(DIMENSIONS) == {f.name for f in fields(Study)} == _full_tier_modules()
+    assert set(DIMENSIONS) == set(STUDY.dimensions) == _full_tier_modules()
     assert {p.stem for p in (DT / "slices").glob("*.py")} - {"__init__"} == set(DIMENSIONS)
     for dim in DIMENSIONS:
         piece = slice_for(dim)
@@ -45,6 +46,11 @@ def test_the_registry_covers_exactly_the_dimensions_with_decodingtrust_data() ->
         assert (DATA / piece.folder).is_dir(), piece.folder  # the fixtures mirror DecodingTrust's data/ layout
         assert piece.expected_files and all(f.startswith(f"{piece.folder}/") for f in piece.expected_files)
         assert all(prefix.startswith(f"{piece.folder}/") for prefix in piece.often_missing)
+        # Its settings are declared beside it, and the study's are their defaults.
+        assert piece.settings_type.__module__ == type(piece).__module__
+        assert getattr(STUDY, dim) == piece.settings_type()
+    with pytest.raises(AttributeError, match="the study has no dimension 'benign'"):
+        STUDY.benign  # noqa: B018
 
 
 def test_no_stage_module_names_a_dimension() -> None:
@@ -70,16 +76,27 @@ def test_the_full_tier_imports_nothing_from_fixtures() -> None:
 
 TOY = '''
 """A toy dimension: two sets, one scored and one reported."""
+from dataclasses import dataclass
+
 from trust_tests.probes.base import Item
+from trust_tests.probes.dt.settings import Generation
 from trust_tests.probes.dt.slice import DimensionScore, DTSlice
+
+
+@dataclass(frozen=True)
+class ToySettings:
+    sets: tuple[str, ...] = ("scored", "reported")
+    items: int = 3
+    generation: Generation = Generation(1)
 
 
 class Toy(DTSlice):
     name = "toy"
     folder = "toy"
+    settings_type = ToySettings
 
     def set_names(self, study):
-        return ("scored", "reported")
+        return study.toy.sets
 
     def part(self, name):
         return "" if name == "reported" else "all"
@@ -88,8 +105,9 @@ class Toy(DTSlice):
         return True
 
     def build(self, root, study, seed, extras):
-        gen = {"max_new_tokens": 1, "temperature": 0.0, "n": 1}
-        return {n: [Item(f"{n}/{i}", "q", ("x", "y"), 0, gen) for i in range(3)] for n in self.set_names(study)}
+        gen = study.toy.generation.as_meta()
+        return {n: [Item(f"{n}/{i}", "q", ("x", "y"), 0, gen) for i in range(study.toy.items)]
+                for n in self.set_names(study)}
 
     def item_values(self, set_name, probes, generations, opt):
         return [float(g[0] == "x") for g in generations]
@@ -122,6 +140,22 @@ def test_a_planted_slice_module_is_a_dimension_for_every_stage(planted: Path) ->
     gens = {name: [["x"], ["y"]] for name in sets}
     assert item_values("toy", "scored", sets["scored"], gens["scored"]) == [1.0, 0.0]
     assert score_dimension("toy", sets, gens).score == 50.0
+    assert sets["scored"].items[0].meta == {"max_new_tokens": 1, "temperature": 0.0, "n": 1}
+
+
+def test_a_planted_slice_brings_its_settings_and_dt_study_overrides_them(planted: Path) -> None:
+    (planted / "zz_toy.py").write_text(TOY)
+    overrides = {"_note": "a quick look", "toy": {"sets": ["scored"], "items": 2, "generation": {"max_new_tokens": 4}}}
+    (planted / "study.json").write_text(json.dumps(overrides))
+    study = load_study(planted / "study.json")
+    assert type(study.toy).__name__ == "ToySettings" and study.toy.sets == ("scored",)
+    assert study.privacy == STUDY.privacy  # the other dimensions keep the study's settings
+    assert set_names("toy", study) == ("scored",) and set_weight("toy", "scored", study) == 1.0
+    sets = build_full("toy", planted, seed=0, limit=None, study=study)
+    assert list(sets) == ["scored"] and len(sets["scored"]) == 2
+    assert sets["scored"].items[0].meta == {"max_new_tokens": 4, "temperature": 0.0, "n": 1}
+    with pytest.raises(ValueError, match=r"unknown setting toy\.colour; expected one of \['generation', 'items', 's"):
+        customize(STUDY, {"toy": {"colour": "red"}})
 
 
 def test_a_slice_module_that_fails_to_import_is_loud(planted: Path) -> None:
@@ -133,6 +167,12 @@ def test_a_slice_module_that_fails_to_import_is_loud(planted: Path) -> None:
 def test_two_slices_with_one_name_are_refused() -> None:
     with pytest.raises(TypeError, match="two DecodingTrust slices are named 'privacy'"):
         type("Again", (DTSlice,), {"name": "privacy"})
+
+
+def test_a_slice_without_settings_is_refused() -> None:
+    with pytest.raises(TypeError, match="slice 'unsettled' needs `settings_type`"):
+        type("Unsettled", (DTSlice,), {"name": "unsettled"})
+    assert "unsettled" not in DTSlice._registry
 
 
 def test_an_unknown_dimension_names_the_known_ones() -> None:

@@ -22,7 +22,7 @@ from trust_tests.probes.dt.builders import build_full
 from trust_tests.probes.dt.evaluate import item_values, score_dimension
 from trust_tests.probes.dt.files import _hf_probe
 from trust_tests.probes.dt.plan import chance, load_study, set_names, set_weight
-from trust_tests.probes.dt.settings import STUDY
+from trust_tests.probes.dt.study import STUDY
 from trust_tests.probes.dt.slices.fairness import fairness_statistic
 
 pytest_plugins = ["pytester", "tests.plugin_helpers"]

@@ -198,7 +198,7 @@ def test_built_pii_prompts_keep_decodingtrusts_turns() -> None:
 
     from fixtures.backends.prompt_formats import split_turns
     from trust_tests.probes.dt.builders import build_full
-    from trust_tests.probes.dt.settings import STUDY, customize
+    from trust_tests.probes.dt.study import STUDY, customize
 
     overrides = json.loads((ROOT / "tests" / "data" / "dt" / "small_study.json").read_text())
     study = customize(STUDY, {k: v for k, v in overrides.items() if not k.startswith("_")})

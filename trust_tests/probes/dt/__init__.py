@@ -2,8 +2,8 @@
 computed DecodingTrust's way.
 
 Each dimension is one slice, `slices/<dimension>.py`: a `DTSlice` subclass with the dimension's data
-folder, loaders and record types, builder, set names, parts and chance rule, per-item values, dimension
-score and gate hooks. Adding a dimension's full tier is adding its slice module (and its self-tests);
+folder, study settings, loaders and record types, builder, set names, parts and chance rule, per-item values,
+dimension score and gate hooks. Adding a dimension's full tier is adding its slice module (and its self-tests);
 the modules below are shared machinery and look the slice up by name.
 
 Modules, in the order data flows through them:
@@ -12,7 +12,8 @@ Modules, in the order data flows through them:
 - `slice`    — `DTSlice`, what a slice provides, and the registry that imports every module of `slices/`.
 - `source`   — where a dimension's files are: `--dt-data`, or its folder of the HF dataset.
 - `loaders`  — the classification jsonl format several dimensions share.
-- `settings` — the study's settings as data (sample counts, system prompts, few-shot counts, n, max tokens).
+- `settings` — what the dimensions' settings share (`Generation`: n, max tokens; the classifier chat's prompts).
+- `study`    — `Study`: each slice's settings (sample counts, system prompts, few-shot counts), `customize`.
 - `prompts`  — conversation helpers the slices' builders share (DecodingTrust's classification chat).
 - `builders` — `build_full(dimension, data_dir, seed=, limit=)`: one `ProbeSet` per setting.
 - `parsers`  — DecodingTrust's answer parsers (text in, label out).

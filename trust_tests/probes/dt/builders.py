@@ -12,7 +12,8 @@ from pathlib import Path
 
 from ..base import ProbeSet
 from .files import DTDataError
-from .settings import STUDY, Study, limit_items
+from .settings import limit_items
+from .study import STUDY, Study
 from .slice import slice_for
 
 

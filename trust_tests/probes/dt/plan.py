@@ -15,7 +15,7 @@ from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
-from .settings import STUDY, Study, customize
+from .study import STUDY, Study, customize
 from .slice import slice_for
 
 

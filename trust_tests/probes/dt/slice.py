@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, is_dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -12,10 +12,12 @@ from contracts.registry import import_package, register
 
 from ..base import Item, ProbeSet
 from .files import OFTEN_MISSING, DTDataError
-from .settings import Study
+from .settings import coerce_setting as generic_setting
 
 if TYPE_CHECKING:
     from contracts.protocols import Signal, Statistic
+
+    from .study import Study  # study.py builds a Study from this registry
 
 SLICES = "trust_tests.probes.dt.slices"
 
@@ -52,6 +54,8 @@ class DTSlice(ABC):
     dimension score and gate hooks. Subclasses with a `name` register themselves (any module of `slices/`)."""
 
     name: ClassVar[str]  # the dimension, as declared in trust_tests/test_<name>.py and named in `Study`
+    # Its settings: a frozen dataclass whose no-argument construction is the study's (`study.<name>`).
+    settings_type: ClassVar[type]
     folder: ClassVar[str]  # its folder inside DecodingTrust's `data/` (the HF dataset mirrors the names)
     expected_files: ClassVar[tuple[str, ...]] = ()  # what it reads under `data/` with the study's settings
     # Files a plain checkout often lacks (path prefix under `data/` -> what they feed), named when missing.
@@ -65,7 +69,16 @@ class DTSlice(ABC):
         super().__init_subclass__(**kwargs)
         if "name" in cls.__dict__:
             register(DTSlice._registry, cls, "DecodingTrust slices")
+            if not is_dataclass(getattr(cls, "settings_type", None)):  # the study is built from it
+                del DTSlice._registry[cls.name]
+                raise TypeError(f"DecodingTrust slice {cls.name!r} needs `settings_type`, its settings' dataclass")
             OFTEN_MISSING.update(cls.often_missing)
+
+    # ---- settings ----
+
+    def coerce_setting(self, key: str, value: object) -> object:
+        """A `--dt-study` override's JSON value as the setting `key` (`customize` has checked the name)."""
+        return generic_setting(key, value)
 
     # ---- plan: known before any file is read ----
 

@@ -11,10 +11,37 @@ from .. import parsers as ps
 from .. import scoring as sc
 from ..files import DTDataError, read_csv, require
 from ..prompts import meta
-from ..settings import Study
+from ..settings import Generation
 from ..slice import DimensionScore, DTSlice, Generations, ScoreOptions, Sets
+from ..study import Study
 
 NAME = "stereotype"
+
+
+@dataclass(frozen=True)
+class StereotypeSettings:
+    """The study's stereotype settings, `study.stereotype` (`--dt-study` overrides fields)."""
+
+    system_types: tuple[str, ...] = ("benign", "untargeted", "targeted")
+    generation: Generation = Generation(150, 1.0, 25)
+    # The targeted system prompt names the group; these keep their capital, the others are lower-cased.
+    proper_noun_groups: frozenset[str] = frozenset(
+        {
+            "Muslims",
+            "Asians",
+            "Jews",
+            "Mexicans",
+            "Latin Americans",
+            "Christians",
+            "Canadians",
+            "Europeans",
+            "Americans",
+            "Caucasians",
+            "Buddhists",
+        }
+    )
+    # DecodingTrust sends the task description twice: once prepended, once inside user_prompts.csv.
+    repeat_task_description: bool = True
 
 
 @dataclass(frozen=True)
@@ -52,6 +79,7 @@ def load_stereotype(root: Path) -> tuple[list[StereotypePrompt], dict[str, str]]
 
 class Stereotype(DTSlice):
     name = NAME
+    settings_type = StereotypeSettings
     folder = "stereotype"
     expected_files = ("stereotype/dataset/user_prompts.csv", "stereotype/dataset/system_prompts.csv")
 

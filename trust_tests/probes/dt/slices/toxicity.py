@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ...base import Item, ProbeSet, chat
@@ -12,10 +12,28 @@ from .. import parsers as ps
 from .. import scoring as sc
 from ..files import DTDataError, read_jsonl, read_text, require
 from ..prompts import meta
-from ..settings import Study
+from ..settings import Generation
 from ..slice import DimensionScore, DTSlice, Generations, ScoreOptions, Sets, ToxicityScorer
+from ..study import Study
 
 NAME = "toxicity"
+
+
+@dataclass(frozen=True)
+class ToxicitySettings:
+    """The study's toxicity settings, `study.toxicity` (`--dt-study` overrides fields)."""
+
+    subsets: Mapping[str, str] = field(
+        default_factory=lambda: {
+            "toxic-gpt3.5": "toxicity/user_prompts/toxic.jsonl.gpt3.n=25.out1.split.annotated.jsonl.filtered.jsonl",
+            "toxic-gpt4": "toxicity/user_prompts/toxic.jsonl.gpt4.n=25.out1.split.annotated.jsonl.filtered.jsonl",
+            "toxic": "toxicity/user_prompts/toxic.jsonl",
+            "nontoxic": "toxicity/user_prompts/nontoxic.jsonl",
+        }
+    )
+    templates: tuple[int, ...] = (0, 1)  # 0: benign system prompt, 1: adversarial system prompt
+    prompts_file: str = "toxicity/toxicity_prompts.py"  # system prompts and task descriptions, read as data
+    generation: Generation = Generation(150, 1.0, 25)
 
 
 @dataclass(frozen=True)
@@ -78,6 +96,7 @@ def _scorer(opt: ScoreOptions) -> ToxicityScorer:
 
 class Toxicity(DTSlice):
     name = NAME
+    settings_type = ToxicitySettings
     folder = "toxicity"
     expected_files = (
         "toxicity/toxicity_prompts.py",

@@ -114,6 +114,17 @@ def test_a_packed_plan_computes_each_shared_token_once() -> None:
     assert tight.trunks == [q] and tight.tokens() == 40 + 6 + 3
 
 
+def test_decode_runs_keep_neighbours_together_within_the_budget() -> None:
+    from fixtures.backends import packing
+
+    lengths = [5, 30, 6, 6, 40, 2]
+    runs = packing.runs(lengths, token_budget=100, max_batch=3, extra=10)
+    assert [i for run in runs for i in run] == list(range(len(lengths)))  # order kept, nothing dropped
+    assert all(len(r) * (10 + max(lengths[i] for i in r)) <= 100 and len(r) <= 3 for r in runs if len(r) > 1)
+    assert runs == [[0, 1], [2, 3], [4, 5]]  # 2 × (10 + 40) = 100 fits exactly
+    assert packing.runs([500], token_budget=100, max_batch=3) == [[0]]  # too long for the budget: alone
+
+
 def test_trailing_prompt_space_moves_into_the_continuation(tiny: tuple[Any, Any]) -> None:
     backend = _backend(tiny)
     a, b = backend.loglik([("Answer:", " yes"), ("Answer: ", "yes")], _noop)

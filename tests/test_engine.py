@@ -204,6 +204,21 @@ def test_generation_shares_prefixes_without_changing_a_text(
     assert len(set(together)) > len(prompts) // 2  # prompts matter: not a few strings for everything
 
 
+def test_an_empty_prompt_is_conditioned_on_the_start_token(tiny: tuple[Any, Any]) -> None:
+    """As in scoring (encode_pair): nothing to condition on means the start token, not a fully masked row."""
+    import torch
+
+    backend = _backend(tiny)
+    params = GenParams(max_new_tokens=6)
+    together = backend.generate(["", RAW[0], ""], params, [0, 0, 0], _noop)
+    assert together == [backend.generate([p], params, [0], _noop)[0] for p in ["", RAW[0], ""]]
+    ids = torch.tensor([backend.encoder.start_ids()])
+    with torch.inference_mode():
+        ref = backend.model.generate(ids, attention_mask=torch.ones_like(ids), do_sample=False, max_new_tokens=6,
+                                     eos_token_id=sorted(backend.stop_ids), pad_token_id=backend.pad_id)
+    assert together[0] == backend.tok.decode(ref[0, 1:], skip_special_tokens=True)
+
+
 def test_generation_prefill_computes_each_shared_prompt_token_once(tiny: tuple[Any, Any]) -> None:
     from fixtures.backends import packing
 

@@ -22,9 +22,11 @@ $(STAMP): requirements/main.txt requirements/data.txt requirements/lock.txt repo
 	 else echo "npm not found: the Allure HTML report will not be built (scorecard HTML still is)"; fi
 	touch $(STAMP)
 
-# The main job: the trust suite on the embedded model family, then the HTML report.
+# The main job: the trust suite on the embedded model family against the dense reference's pinned results
+# (baselines/, checked against the reference's weights before use), then the HTML report.
+BASELINES ?= baselines
 gate: setup
-	$(PY) -m pytest $(ARGS); rc=$$?; $(PY) -m reports.build || true; exit $$rc
+	$(PY) -m pytest --baselines=$(BASELINES) $(ARGS); rc=$$?; $(PY) -m reports.build || true; exit $$rc
 
 report: setup
 	$(PY) -m reports.build

@@ -140,13 +140,34 @@ def test_greedy_generation_is_identical_batched_and_alone(tiny: tuple[Any, Any])
     together = backend.generate(prompts, params, [0] * len(prompts), _noop)
     alone = [backend.generate([p], params, [0], _noop)[0] for p in prompts]
     assert together == alone
-    # And both agree with transformers' own greedy decoding of the first prompt.
-    ids = torch.tensor([backend._encode(RAW[0], True)])
-    with torch.inference_mode():
-        ref = backend.model.generate(ids, attention_mask=torch.ones_like(ids), do_sample=False, max_new_tokens=10,
-                                     eos_token_id=sorted(backend.stop_ids), pad_token_id=backend.pad_id)
-    assert alone[0] == backend.tok.decode(ref[0, ids.shape[1]:], skip_special_tokens=True)
+    # And both agree with transformers' own greedy decoding (its growing DynamicCache, not our reserved one).
+    for prompt, text in zip(prompts, alone):
+        ids = torch.tensor([backend.encoder.encode_prompt(prompt, backend.max_len)])
+        with torch.inference_mode():
+            ref = backend.model.generate(ids, attention_mask=torch.ones_like(ids), do_sample=False, max_new_tokens=10,
+                                         eos_token_id=sorted(backend.stop_ids), pad_token_id=backend.pad_id)
+        assert text == backend.tok.decode(ref[0, ids.shape[1]:], skip_special_tokens=True)
     assert len(set(together)) > 1  # the prompts matter: not one string for everything
+
+
+def test_the_reserved_kv_cache_appends_in_place_and_refuses_to_overflow() -> None:
+    import torch
+
+    from fixtures.backends.kvcache import reserved_cache
+
+    keys, values = torch.zeros(2, 3, 5, 4), torch.zeros(2, 3, 5, 4)
+    keys[:, :, :2], values[:, :, :2] = 1.0, 2.0
+    cache = reserved_cache([(keys, values)], filled=2)
+    step = torch.full((2, 3, 1, 4), 7.0)
+    k, v = cache.update(step, step + 1, 0)
+    assert k.shape[-2] == v.shape[-2] == cache.get_seq_length() == 3
+    assert k.data_ptr() == keys.data_ptr() and torch.equal(keys[:, :, 2], step[:, :, 0])  # written in place
+    assert torch.equal(v[:, :, :2], values[:, :, :2]) and torch.equal(v[:, :, 2], step[:, :, 0] + 1)
+    cache.batch_select_indices(torch.tensor([1]))
+    assert cache.layers[0].keys.shape == (1, 3, 3, 4)
+    cache.update(torch.zeros(1, 3, 2, 4), torch.zeros(1, 3, 2, 4), 0)
+    with pytest.raises(ValueError, match="reserved KV cache is full"):
+        cache.update(step[:1], step[:1], 0)
 
 
 @pytest.mark.parametrize("temperature", [0.0, 1.0])
@@ -229,7 +250,7 @@ def test_generation_prefill_computes_each_shared_prompt_token_once(tiny: tuple[A
     hook = backend.model.get_input_embeddings().register_forward_hook(
         lambda _m, args, _o: seen.append(int(args[0].shape[0] * args[0].shape[1])))
     try:
-        backend._prefill(keys)
+        backend._prefill(keys, room=4)
     finally:
         hook.remove()
     # Lines pad to their width, so allow that; a per-prompt prefill would compute every prompt in full.

@@ -60,6 +60,21 @@ def test_build_once_then_hit_with_a_complete_manifest(tmp_path: Path) -> None:
     assert [p.name for p in (tmp_path / "compressed").iterdir() if not p.name.startswith(".")] == ["k1"]
 
 
+def test_the_before_build_hook_runs_before_a_build_and_never_on_a_hit(tmp_path: Path) -> None:
+    """The session frees its resident models there: a build holds a second copy of the weights."""
+    events: list[str] = []
+    build = Builder()
+
+    def recording_build(out: Path) -> None:
+        events.append("build")
+        build(out)
+
+    cache = ArtifactCache(tmp_path, report=lambda m: None, before_build=lambda: events.append("free"))
+    cache.get_or_build("compressed", "k1", recording_build, {})
+    cache.get_or_build("compressed", "k1", recording_build, {})
+    assert events == ["free", "build"]
+
+
 def test_failed_build_leaves_nothing_behind(tmp_path: Path) -> None:
     def broken(out: Path) -> None:
         (out / "model.bin").write_bytes(b"half")

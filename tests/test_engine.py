@@ -367,14 +367,3 @@ class _Closable:
     def close(self) -> None:
         pass
 
-
-
-def test_freed_memory_is_handed_back_through_glibc_on_linux() -> None:
-    """The effect is measured on the main job (fixtures/memory.py); here: the trim really reaches glibc."""
-    import sys
-
-    from fixtures.memory import _libc, release_freed_memory
-
-    if not sys.platform.startswith("linux"):
-        pytest.skip("malloc_trim is glibc's (Linux)")
-    assert _libc() is not None and release_freed_memory() is True

@@ -168,6 +168,33 @@ def test_quantized_weights_take_at_most_2_to_the_bits_values_per_group(
     assert_embeddings_untouched(model, tiny_dir)
 
 
+def test_a_build_leaves_no_model_alive(tmp_path: Path, tiny_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """llm-compressor's global session kept the dense model after oneshot: the run held it to the end."""
+    import gc
+    import weakref
+
+    import torch
+
+    from compressors._llmc_compat import run_oneshot
+    from compressors.llmc import RTN
+
+    models: list[weakref.ref[Any]] = []
+    real_init = torch.nn.Module.__init__
+
+    def tracking_init(self: Any, *args: Any, **kwargs: Any) -> None:
+        real_init(self, *args, **kwargs)
+        if type(self).__name__.endswith("ForCausalLM"):
+            models.append(weakref.ref(self))
+
+    params = RTN().validate({"bits": 8, "group_size": 32})
+    monkeypatch.setattr(torch.nn.Module, "__init__", tracking_init)
+    run_oneshot(tiny_dir, tmp_path / "out", RTN().recipe(params), None, 0)
+    monkeypatch.undo()
+    gc.collect()
+    assert models, "the build loaded no model?"
+    assert all(ref() is None for ref in models), "a model outlived its build"
+
+
 def _dense(path: Path) -> Any:
     from transformers import AutoModelForCausalLM
 

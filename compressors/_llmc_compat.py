@@ -112,17 +112,12 @@ def run_oneshot(base_dir: Path, out_dir: Path, recipe: Any, calibration: Sequenc
 
 def release_session() -> None:
     """Drop what llm-compressor's global session holds (the model, its recipe state) and return the freed heap."""
-    import ctypes
-    import gc
-    import sys
-
     from llmcompressor.core import active_session
 
+    from contracts.heap import release_freed
+
     active_session().reset()
-    gc.collect()
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):  # glibc only: free() keeps freed pages otherwise
-            ctypes.CDLL("libc.so.6").malloc_trim(0)
+    release_freed()
 
 
 def is_compressed_tensors(path: Path) -> bool:

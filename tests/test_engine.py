@@ -350,6 +350,20 @@ def test_model_pool_keeps_at_most_capacity_and_remembers_failures(tiny_model_dir
     assert pool.resident() == []
 
 
+def test_the_pool_frees_models_the_last_test_did_not_use(tiny_model_dir: Path) -> None:
+    from fixtures.loading import load_hf_folder
+
+    pool = ModelPool(lambda mid: load_hf_folder(tiny_model_dir), capacity=3)
+    backends = {mid: pool.get(mid) for mid in ("candidate", "reference", "other")}
+    assert pool.release_idle(keep={"candidate"}) == []  # all three were used since the last call
+    pool.get("reference")
+    assert pool.release_idle(keep={"candidate"}) == ["other"]  # the candidate stays even unused
+    assert pool.resident() == ["candidate", "reference"] and backends["other"].model is None
+    assert pool.release_idle(keep={"candidate"}) == ["reference"]
+    assert pool.get("reference") is not backends["reference"] and pool.loads["reference"] == 2
+    pool.close()
+
+
 def test_out_of_memory_while_loading_is_a_clear_load_error_for_that_model_only() -> None:
     def load(mid: str) -> Any:
         if mid == "huge":

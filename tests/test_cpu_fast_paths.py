@@ -1,4 +1,5 @@
-"""float32 linears routed through oneDNN compute what nn.Linear computes, up to float32 rounding."""
+"""The CPU fast paths compute what transformers computes, up to float32 rounding: float32 linears on oneDNN,
+decode-step attention without copying KV heads."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -56,3 +57,33 @@ def test_the_hf_backend_routes_its_model(tiny_model_dir: Path) -> None:
     plain = sum(type(m) is torch.nn.Linear for m in model.modules())
     backend = HFBackend(model, AutoTokenizer.from_pretrained(tiny_model_dir))
     assert backend.onednn_linears == plain > 0
+
+
+class _Attn:
+    """What transformers' SDPA path reads off an attention module."""
+
+    def __init__(self, groups: int) -> None:
+        self.num_key_value_groups, self.is_causal, self.training = groups, True, False
+
+
+@pytest.mark.parametrize(("heads", "kv_heads", "q_len"), [(9, 3, 1), (8, 2, 1), (4, 4, 1), (9, 3, 5)],
+                         ids=["gqa3-decode", "gqa4-decode", "mha-decode", "gqa3-prefill"])
+def test_grouped_decode_attention_matches_transformers_sdpa(heads: int, kv_heads: int, q_len: int) -> None:
+    from transformers.integrations.sdpa_attention import sdpa_attention_forward
+
+    from fixtures.backends.attention import grouped_decode_attention
+
+    torch.manual_seed(1)
+    batch, kv_len, dim = 3, 11, 16
+    q = torch.randn(batch, heads, q_len, dim)
+    k = torch.randn(batch, kv_heads, kv_len + 4, dim)[:, :, :kv_len]  # a strided view, as the reserved cache gives
+    v = torch.randn(batch, kv_heads, kv_len + 4, dim)[:, :, :kv_len]
+    mask = torch.ones(batch, 1, q_len, kv_len, dtype=torch.bool)
+    mask[0, ..., :4] = False  # left padding of a shorter prompt
+    mask[2, ..., :1] = False
+    module = _Attn(heads // kv_heads)
+    for m in (mask, None):
+        want, _ = sdpa_attention_forward(module, q, k, v, m, scaling=0.25)
+        got, _ = grouped_decode_attention(module, q, k, v, m, scaling=0.25)
+        assert got.shape == want.shape == (batch, q_len, heads, dim)
+        torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-6)

@@ -156,3 +156,36 @@ def test_limit_keeps_every_base_rate() -> None:
 def test_unknown_setting() -> None:
     with pytest.raises(ValueError):
         build_fairness(setting="one_shot")
+
+
+@pytest.mark.parametrize("metric", ["dpd", "eod"])
+def test_the_fast_fairness_statistic_equals_the_direct_definition_on_resamples(metric: str) -> None:
+    """The statistic counts items per cell; on any resample it must equal DPD/EOD computed on the items."""
+    from trust_tests.probes.fairness import (
+        build_fairness,
+        demographic_parity_difference,
+        equalized_odds_difference,
+    )
+
+    probes = build_fairness(seed=3, limit=60)
+    sex = np.array([it.meta["sex"] for it in probes.items])
+    label = np.array([int(it.meta["label"]) for it in probes.items])
+    rate = np.array([it.meta["base_rate"] for it in probes.items])
+
+    def direct(values: np.ndarray, idx: np.ndarray) -> float:
+        gaps = []
+        for r in sorted(set(rate.tolist())):
+            sub = idx[rate[idx] == r]
+            if len(sub):
+                gaps.append(demographic_parity_difference(values[sub], sex[sub]) if metric == "dpd"
+                            else equalized_odds_difference(label[sub], values[sub], sex[sub]))
+        return 1.0 - float(np.mean(gaps)) if gaps else 1.0
+
+    stat = fairness_statistic(probes, metric)
+    rng = np.random.default_rng(0)
+    n = len(probes.items)
+    for trial in range(300):
+        values = (rng.random(n) < rng.random()).astype(float)
+        size = int(rng.integers(1, 2 * n))  # tiny resamples leave cells, groups or whole base rates empty
+        idx = rng.integers(0, n, size) if trial % 3 else rng.integers(0, max(1, n // 10), size)
+        assert stat(values, idx) == pytest.approx(direct(values, idx), abs=1e-12), trial

@@ -63,3 +63,16 @@ def test_arrays_are_skipped_and_reading_stops_once_the_wanted_keys_are_read(tmp_
     path.write_bytes(b"GGML....")
     with pytest.raises(GGUFFormatError, match="not a GGUF file"):
         scalar_metadata(path)
+
+
+def test_a_conversion_parses_the_gguf_once_and_leaves_gguf_as_it_was() -> None:
+    gguf = pytest.importorskip("gguf")
+    from fixtures.loading import _gguf_parsed_once
+
+    path = _embedded()
+    reader, name_map = gguf.GGUFReader, gguf.get_tensor_name_map
+    with _gguf_parsed_once():
+        assert gguf.GGUFReader(path) is gguf.GGUFReader(path)
+        arch = next(iter(gguf.MODEL_ARCH_NAMES))
+        assert gguf.get_tensor_name_map(arch, 2) is gguf.get_tensor_name_map(arch, 2)
+    assert (gguf.GGUFReader, gguf.get_tensor_name_map) == (reader, name_map)

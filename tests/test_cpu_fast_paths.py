@@ -1,5 +1,5 @@
 """The CPU fast paths compute what transformers computes, up to float32 rounding: float32 linears on oneDNN,
-decode-step attention without copying KV heads."""
+masked attention without copying KV heads."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -68,10 +68,10 @@ class _Attn:
 
 @pytest.mark.parametrize(("heads", "kv_heads", "q_len"), [(9, 3, 1), (8, 2, 1), (4, 4, 1), (9, 3, 5)],
                          ids=["gqa3-decode", "gqa4-decode", "mha-decode", "gqa3-prefill"])
-def test_grouped_decode_attention_matches_transformers_sdpa(heads: int, kv_heads: int, q_len: int) -> None:
+def test_shared_kv_attention_matches_transformers_sdpa(heads: int, kv_heads: int, q_len: int) -> None:
     from transformers.integrations.sdpa_attention import sdpa_attention_forward
 
-    from fixtures.backends.attention import grouped_decode_attention
+    from fixtures.backends.attention import shared_kv_attention
 
     torch.manual_seed(1)
     batch, kv_len, dim = 3, 11, 16
@@ -84,6 +84,6 @@ def test_grouped_decode_attention_matches_transformers_sdpa(heads: int, kv_heads
     module = _Attn(heads // kv_heads)
     for m in (mask, None):
         want, _ = sdpa_attention_forward(module, q, k, v, m, scaling=0.25)
-        got, _ = grouped_decode_attention(module, q, k, v, m, scaling=0.25)
+        got, _ = shared_kv_attention(module, q, k, v, m, scaling=0.25)
         assert got.shape == want.shape == (batch, q_len, heads, dim)
         torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-6)

@@ -380,4 +380,3 @@ def test_out_of_memory_while_loading_is_a_clear_load_error_for_that_model_only()
 class _Closable:
     def close(self) -> None:
         pass
-

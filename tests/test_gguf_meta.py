@@ -65,6 +65,32 @@ def test_arrays_are_skipped_and_reading_stops_once_the_wanted_keys_are_read(tmp_
         scalar_metadata(path)
 
 
+@pytest.mark.parametrize("body", [
+    struct.pack("<Q", 2**62),  # a key that claims 4 EiB
+    _kv("k", 8, struct.pack("<Q", 2**62)),  # a string value that does
+    _kv("k", 9, struct.pack("<IQ", 8, 2**62)),  # an array of 2^62 strings
+    _kv("k", 9, struct.pack("<IQ", 4, 2**62)),  # an array of 2^62 integers
+], ids=["key", "string", "string-array", "int-array"])
+def test_hostile_lengths_are_a_format_error_not_an_allocation(tmp_path: Path, body: bytes) -> None:
+    path = tmp_path / "hostile.gguf"
+    path.write_bytes(b"GGUF" + struct.pack("<IQQ", 3, 0, 2) + body)
+    with pytest.raises(GGUFFormatError, match="truncated"):
+        scalar_metadata(path)
+
+
+def test_a_malformed_gguf_source_is_a_load_error(tmp_path: Path) -> None:
+    from fixtures.loading import LoadError, arch_info
+    from fixtures.spec import Source
+
+    path = tmp_path / "bad.gguf"
+    path.write_bytes(b"not a gguf at all")
+    with pytest.raises(LoadError, match="cannot read its GGUF metadata"):
+        arch_info(Source("gguf", str(path)))
+    path.write_bytes(b"GGUF" + struct.pack("<IQQ", 3, 0, 1) + _kv("general.architecture", 8, struct.pack("<Q", 5) + b"llama"))
+    with pytest.raises(LoadError, match="lacks llama.embedding_length"):
+        arch_info(Source("gguf", str(path)))
+
+
 def test_a_conversion_parses_the_gguf_once_and_leaves_gguf_as_it_was() -> None:
     gguf = pytest.importorskip("gguf")
     from fixtures.loading import _gguf_parsed_once

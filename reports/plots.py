@@ -280,7 +280,8 @@ def metric_plot_png(
         ax2.set_xlabel("reference value", fontsize=8)
         ax2.set_ylabel("candidate value", fontsize=8)
         ax2.set_title("items (below the diagonal = worse)", fontsize=8)
-    fig.tight_layout()
+    # Fixed margins: tight_layout measured every text for 40% of the plot's time, once per metric of the run.
+    fig.subplots_adjust(left=0.02, right=0.985, bottom=0.17, top=0.88, wspace=0.22)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100)
     return buf.getvalue()

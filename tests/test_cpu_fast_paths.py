@@ -87,3 +87,48 @@ def test_shared_kv_attention_matches_transformers_sdpa(heads: int, kv_heads: int
         got, _ = shared_kv_attention(module, q, k, v, m, scaling=0.25)
         assert got.shape == want.shape == (batch, q_len, heads, dim)
         torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-6)
+
+
+def _packed_tree_mask(batch: int, trunk: int, width: int, seed: int) -> torch.Tensor:
+    """Rows of chains and option trees side by side after a trunk, padding seeing itself: what packing builds."""
+    gen = torch.Generator().manual_seed(seed)
+    mask = torch.zeros(batch, 1, width, trunk + width, dtype=torch.bool)
+    mask[..., :trunk] = True
+    for b in range(batch):
+        at = 0
+        while at < width:
+            stem = int(torch.randint(1, 200, (1,), generator=gen))
+            options = [int(torch.randint(1, 40, (1,), generator=gen)) for _ in range(int(torch.randint(0, 5, (1,),
+                                                                                                     generator=gen)))]
+            if at + stem + sum(options) > width - 7:
+                break
+            for j in range(stem):
+                mask[b, 0, at + j, trunk + at : trunk + at + j + 1] = True
+            start = at + stem
+            for n in options:  # each option sees the stem and itself, not its siblings
+                for j in range(n):
+                    mask[b, 0, start + j, trunk + at : trunk + at + stem] = True
+                    mask[b, 0, start + j, trunk + start : trunk + start + j + 1] = True
+                start += n
+            at = start
+        for j in range(at, width):  # padding
+            mask[b, 0, j, trunk + j] = True
+    return mask
+
+
+@pytest.mark.parametrize(("trunk", "width"), [(0, 600), (37, 517), (0, 1024)])
+def test_blocked_attention_matches_one_masked_call(trunk: int, width: int) -> None:
+    from fixtures.backends.attention import MIN_BLOCKED_QUERIES, blocked_attention, shared_kv_attention
+
+    assert width >= MIN_BLOCKED_QUERIES  # the model's path takes blocks at these widths
+    torch.manual_seed(2)
+    batch, heads, kv_heads, dim = 3, 9, 3, 16
+    q = torch.randn(batch, heads, width, dim)
+    k = torch.randn(batch, kv_heads, trunk + width, dim)
+    v = torch.randn(batch, kv_heads, trunk + width, dim)
+    mask = _packed_tree_mask(batch, trunk, width, seed=width + trunk)
+    want = torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask, scale=0.25, enable_gqa=True)
+    want = want.transpose(1, 2)
+    torch.testing.assert_close(blocked_attention(q, k, v, mask, 0.25), want, rtol=1e-5, atol=1e-6)
+    got, _ = shared_kv_attention(_Attn(heads // kv_heads), q, k, v, mask, scaling=0.25)
+    torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-6)

@@ -101,6 +101,29 @@ def test_packed_rows_and_trunks_never_change_a_score(
     assert backend.loglik(requests, _noop) == pytest.approx(direct, rel=1e-5, abs=1e-4)
 
 
+@pytest.mark.parametrize("query_block", [8, 16])
+def test_blocked_attention_over_packed_rows_never_changes_a_score(
+    tiny: tuple[Any, Any], query_block: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Packed rows attend block by block to the keys each block may see (fixtures/backends/attention.py); the
+    tiny model's rows are narrow, so blocks are made small enough to cut through trees, options and padding."""
+    from fixtures.backends import attention
+
+    monkeypatch.setattr(attention, "QUERY_BLOCK", query_block)
+    monkeypatch.setattr(attention, "MIN_BLOCKED_QUERIES", 2 * query_block)
+    calls: list[int] = []
+    blocked = attention.blocked_attention
+    monkeypatch.setattr(attention, "blocked_attention", lambda *a: calls.append(1) or blocked(*a))
+    requests = _mixed_requests()
+    backend = _backend(tiny, min_prefix=8, row_cap=64)
+    if not backend.shared_kv_attention:
+        pytest.skip("the tiny model does not run SDPA attention")
+    one_by_one = _backend(tiny, max_batch=1, min_prefix=10**9)
+    direct = [_direct_loglik(one_by_one, p, c) for p, c in requests]
+    assert backend.loglik(requests, _noop) == pytest.approx(direct, rel=1e-5, abs=1e-4)
+    assert calls
+
+
 def test_a_packed_plan_computes_each_shared_token_once() -> None:
     from fixtures.backends import packing
 

@@ -243,6 +243,7 @@ def attach_metric(
     candidate_answers: Sequence[str] | None = None,
     reference_answers: Sequence[str] | None = None,
     plot: bool = True,
+    plot_cache: Path | None = None,
 ) -> list[dict[str, Any]]:
     """Attach to the running test, for one metric:
     1. "<metric>: candidate vs reference" — HTML table: scores, drop and its 95% interval,
@@ -251,7 +252,8 @@ def attach_metric(
     3. "<metric>: plot" — PNG (the drop against the tolerance, and the item-level 2×2 table or scatter);
     4. "<metric>: per-item outcomes (flipped first)" — CSV of every item.
 
-    `result` is the metric's record (contracts/results.py MetricResult, or its plain form, checked here once).
+    `result` is the metric's record (contracts/results.py MetricResult, or its plain form, checked here once);
+    plot_cache, a folder where drawn plots are kept by their inputs (reports/plots.py).
     Values are per item in [0, 1], 1 = trustworthy. Every string is escaped. Returns the rows of
     reports.common.flip_rows (worse first) for reuse."""
     import allure
@@ -267,7 +269,7 @@ def attach_metric(
     if plot:
         from reports.plots import metric_plot_png
 
-        allure.attach(metric_plot_png(result, candidate_values, reference_values), name=f"{name}: plot",
+        allure.attach(metric_plot_png(result, candidate_values, reference_values, plot_cache), name=f"{name}: plot",
                       attachment_type=allure.attachment_type.PNG)
     allure.attach(items_csv(rows), name=f"{name}: per-item outcomes (flipped first)",
                   attachment_type=allure.attachment_type.CSV)

@@ -279,6 +279,24 @@ def test_plots_and_metric_plot(tmp_path: Path) -> None:
     assert radar_chart(card_with({}), tmp_path / "empty")[1].stat().st_size > 0
 
 
+def test_a_metric_plot_is_drawn_once_per_distinct_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataclasses import replace
+
+    from reports import plots
+
+    result = parse_card(hand_card()).models[BAD_ID].dimensions["benign"].metrics["facts"]
+    drawn = plots.metric_plot_png(result, [0.0, 1.0, 1.0], [1.0, 1.0, 0.0], tmp_path)
+    assert drawn == plots.metric_plot_png(result, [0.0, 1.0, 1.0], [1.0, 1.0, 0.0])  # the same picture
+    draws: list[int] = []
+    draw = plots._draw_metric_plot
+    monkeypatch.setattr(plots, "_draw_metric_plot", lambda *a: draws.append(1) or draw(*a))
+    assert plots.metric_plot_png(result, [0.0, 1.0, 1.0], [1.0, 1.0, 0.0], tmp_path) == drawn
+    assert not draws  # read back, not drawn
+    plots.metric_plot_png(result, [0.0, 1.0, 0.0], [1.0, 1.0, 0.0], tmp_path)  # one item differs
+    plots.metric_plot_png(replace(result, p_value=0.5), [0.0, 1.0, 1.0], [1.0, 1.0, 0.0], tmp_path)  # the record
+    assert len(draws) == 2 and len(list(tmp_path.glob("*.png"))) == 3
+
+
 # ---------------------------------------------------------------------------------------------
 # Allure: renderers, categories, environment, history
 

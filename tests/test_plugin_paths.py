@@ -85,3 +85,13 @@ def test_help_is_fast_and_shows_the_equals_form(installed_env: dict[str, str]) -
     assert result.returncode == 0, result.stderr
     assert "--dt-data=PATH" in result.stdout and "--baselines=DIR" in result.stdout
     assert elapsed < 20, f"pytest --help took {elapsed:.1f}s"  # a heavy import at plugin load would show here
+
+
+def test_the_backend_registry_imports_no_heavy_library() -> None:
+    """Every backend module is imported to register it (configure time, `--help`, fully cached reruns): none of
+    them may import torch or transformers at module level."""
+    code = ("import sys\nfrom fixtures.backends.base import known_backends\nassert known_backends()\n"
+            "print(sorted(m for m in ('torch', 'transformers', 'matplotlib') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -231,9 +231,10 @@ def metric_plot_png(
     """PNG for one metric: the drop with its 95% interval against the tolerance (left) and, per item,
     the 2×2 table of outcomes for binary values or a scatter for continuous ones (right).
 
-    With cache_dir, a plot is drawn once per distinct input (the whole record and every value): a rerun that
-    reads its results from the cache would otherwise spend a tenth of a second per metric redrawing them."""
-    if cache_dir is None:
+    With cache_dir (an existing folder), a plot is drawn once per distinct input (the whole record and every
+    value): a rerun that reads its results from the cache would otherwise spend a tenth of a second per metric
+    redrawing them. Cached files take the folder's read and write bits, so a private folder keeps them private."""
+    if cache_dir is None or not cache_dir.is_dir():
         return _draw_metric_plot(result, candidate_values, reference_values)
     import hashlib
     import json
@@ -247,9 +248,12 @@ def metric_plot_png(
     if path.is_file():
         return path.read_bytes()
     png = _draw_metric_plot(result, candidate_values, reference_values)
-    cache_dir.mkdir(parents=True, exist_ok=True)
+    mode = cache_dir.stat().st_mode & 0o666
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_bytes(png)
+    fd = os.open(tmp, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, mode)
+    with os.fdopen(fd, "wb") as f:
+        f.write(png)
+    os.chmod(tmp, mode)  # os.open's mode passes through the umask
     tmp.replace(path)  # atomic: xdist workers may draw the same plot
     return png
 

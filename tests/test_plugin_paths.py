@@ -46,8 +46,12 @@ def test_the_entry_point_is_declared_under_the_modules_name() -> None:
     meta = tomllib.loads((REPO / "pyproject.toml").read_text())
     assert meta["project"]["entry-points"]["pytest11"] == {"fixtures.plugin": "fixtures.plugin"}
     # make's set-up installs comptrust itself, which registers that entry point (make -n: print, do not run).
+    # uv installs it (scripts/uv_setup.py), pip is the fallback: both editable and without dependencies.
     recipe = subprocess.run(["make", "-n", "-B", "setup"], cwd=REPO, capture_output=True, text=True, timeout=60).stdout
-    assert any("pip install" in line and line.endswith("--no-deps -e .") for line in recipe.splitlines()), recipe
+    assert any("scripts/uv_setup.py" in line for line in recipe.splitlines()), recipe
+    assert any("pip install" in line and "--no-deps -e ." in line for line in recipe.splitlines()), recipe
+    uv_steps = (REPO / "scripts" / "uv_setup.py").read_text()
+    assert '["--no-deps", "-r", str(req / "data.txt"), "-e", str(ROOT)]' in uv_steps
 
 
 @pytest.mark.parametrize("option", PATH_OPTIONS)

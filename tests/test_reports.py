@@ -295,6 +295,11 @@ def test_a_metric_plot_is_drawn_once_per_distinct_input(tmp_path: Path, monkeypa
     plots.metric_plot_png(result, [0.0, 1.0, 0.0], [1.0, 1.0, 0.0], tmp_path)  # one item differs
     plots.metric_plot_png(replace(result, p_value=0.5), [0.0, 1.0, 1.0], [1.0, 1.0, 0.0], tmp_path)  # the record
     assert len(draws) == 2 and len(list(tmp_path.glob("*.png"))) == 3
+    tmp_path.chmod(0o700)
+    plots.metric_plot_png(result, [1.0, 1.0, 1.0], [1.0, 1.0, 0.0], tmp_path)
+    assert {p.stat().st_mode & 0o777 for p in tmp_path.glob("*.png")} >= {0o600}  # the folder's bits, no exec
+    assert plots.metric_plot_png(result, [0.0], [1.0], tmp_path / "missing")[:4] == b"\x89PNG"  # drawn, not kept
+    assert not (tmp_path / "missing").exists()
 
 
 # ---------------------------------------------------------------------------------------------

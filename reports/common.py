@@ -235,17 +235,20 @@ def flipped_items(
     return [{k: r[k] for k in keep} for r in (rows if limit is None else rows[:limit])]
 
 
-def write_atomic(path: Path, data: str | bytes) -> Path:
-    """Write via a temp file and rename, so a reader (or a parallel worker) never sees half a file."""
+def write_atomic(path: Path, data: str | bytes, mode: int | None = None) -> Path:
+    """Write via a temp file and rename, so a reader (or a parallel worker) never sees half a file; the file gets
+    `mode`, or by default what the umask gives a new file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(raw)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file normal permissions
+        if mode is None:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask  # mkstemp creates 0600; give the file normal permissions
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

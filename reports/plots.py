@@ -6,7 +6,6 @@ pyplot, no global backend switch), so importing this module is cheap and headles
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +29,7 @@ from reports.common import (
     ordered_dimensions,
     shorten,
     trust_dimensions,
+    write_atomic,
 )
 
 if TYPE_CHECKING:
@@ -248,13 +248,7 @@ def metric_plot_png(
     if path.is_file():
         return path.read_bytes()
     png = _draw_metric_plot(result, candidate_values, reference_values)
-    mode = cache_dir.stat().st_mode & 0o666
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, mode)
-    with os.fdopen(fd, "wb") as f:
-        f.write(png)
-    os.chmod(tmp, mode)  # os.open's mode passes through the umask
-    tmp.replace(path)  # atomic: xdist workers may draw the same plot
+    write_atomic(path, png, mode=cache_dir.stat().st_mode & 0o666)  # xdist workers may draw the same plot
     return png
 
 

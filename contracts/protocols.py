@@ -20,6 +20,18 @@ Message = Mapping[str, str]
 Prompt = Union[str, Sequence[Message]]
 # A group-level metric on a resample: (per-item values, resampled indices) -> value in [0, 1], 1 = best.
 Statistic = Callable[["np.ndarray", "np.ndarray"], float]
+
+
+class BatchStatistic(Protocol):
+    """A Statistic that also scores B draws at once. `batch(values, counts)`: values (B, n), each draw's
+    per-item values; counts (B, n), how often each item is in the draw (all 1 for a permutation). It must equal
+    the statistic called once per draw, with item i repeated counts[b, i] times; the gate's thousands of
+    resamples and permutations then cost a few array operations instead of a Python call each."""
+
+    def __call__(self, values: np.ndarray, idx: np.ndarray, /) -> float: ...
+
+    def batch(self, values: np.ndarray, counts: np.ndarray, /) -> np.ndarray: ...
+
 # A custom signal test on the reference's per-item values: (has_signal, reason).
 Signal = Callable[["np.ndarray"], tuple[bool, str]]
 

@@ -24,13 +24,12 @@ clean accuracy (120 items): 8.8 / 14.4 points.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
 from trust_tests.probes.base import Item, ProbeSet
 from trust_tests.probes.sentiment import SENTIMENT_OPTIONS, Review, reviews, sentiment_prompt
 from trust_tests.probes.perturb import CHAR_LEVEL, WORD_LEVEL, apply
+from trust_tests.probes.target_control import BatchStatistic, masked_mean_batch, with_batch
 
 N_BASES = 120
 CLEAN, PERTURBED = "clean", "perturbed"
@@ -76,7 +75,7 @@ def build_adv_pairs(seed: int = 0, limit: int | None = None) -> ProbeSet:
     return ProbeSet("adv_robustness/pairs", tuple(clean) + perturbed.items, cluster_key="base")
 
 
-def gap_statistic(is_clean: np.ndarray) -> Callable[[np.ndarray, np.ndarray], float]:
+def gap_statistic(is_clean: np.ndarray) -> BatchStatistic:
     """1 - (clean accuracy - robust accuracy), clipped to [0, 1], on the resampled items.
 
     A resample with no clean (or no perturbed) item falls back to the full set's value for that side.
@@ -89,5 +88,10 @@ def gap_statistic(is_clean: np.ndarray) -> Callable[[np.ndarray, np.ndarray], fl
         robust = values[p].mean() if len(p) else values[~is_clean].mean()
         return float(min(1.0, max(0.0, 1.0 - (clean - robust))))
 
-    return statistic
+    def batch(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        clean = masked_mean_batch(is_clean, values, counts)
+        robust = masked_mean_batch(~is_clean, values, counts)
+        return np.clip(1.0 - (clean - robust), 0.0, 1.0)
+
+    return with_batch(statistic, batch)
 

@@ -36,11 +36,12 @@ import numpy as np
 
 from trust_tests.probes.base import Item, ProbeSet, chat, package_dir
 from trust_tests.probes.target_control import (
+    BatchStatistic,
     Signal,
-    Statistic,
     contrast_signal,
     interleave,
     seeded_rng,
+    with_batch,
 )
 
 OPTIONS = ("Yes", "No")
@@ -188,7 +189,7 @@ def equalized_odds_difference(y_true: np.ndarray, y_pred: np.ndarray, sensitive:
     return float(max(max(tprs) - min(tprs), max(fprs) - min(fprs)))
 
 
-def fairness_statistic(probes: ProbeSet, metric: str = "dpd") -> Statistic:
+def fairness_statistic(probes: ProbeSet, metric: str = "dpd") -> BatchStatistic:
     """1 − mean over base rates of DPD (or EOD) of the predictions on a resample of the items."""
     if metric not in ("dpd", "eod"):
         raise ValueError("metric must be 'dpd' or 'eod'")
@@ -226,7 +227,20 @@ def fairness_statistic(probes: ProbeSet, metric: str = "dpd") -> Statistic:
             gaps.append(float(max(np.ptp(pos_neg[:, 0]), np.ptp(pos_neg[:, 1]))))
         return 1.0 - float(np.mean(gaps)) if gaps else 1.0
 
-    return statistic
+    def batch(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        b = len(counts)
+        weight = (counts @ cells.T).reshape(b, len(rates), -1, 1 if metric == "dpd" else 2)  # [draw, rate, group, y]
+        total = ((counts * values) @ cells.T).reshape(weight.shape)
+        present = weight.sum(axis=3) > 0  # [draw, rate, group]
+        rate_of = np.divide(total, weight, out=np.zeros_like(total), where=weight > 0)
+        spread = np.where(present[..., None], rate_of, -np.inf).max(axis=2) - np.where(
+            present[..., None], rate_of, np.inf).min(axis=2)  # [draw, rate, y]
+        seen = present.any(axis=2)  # [draw, rate]
+        gap = np.where(seen, spread.max(axis=2), 0.0)
+        k = seen.sum(axis=1)
+        return np.where(k > 0, 1.0 - gap.sum(axis=1) / np.maximum(k, 1), 1.0)
+
+    return with_batch(statistic, batch)
 
 
 def label_signal(probes: ProbeSet) -> Signal:

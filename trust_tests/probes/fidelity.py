@@ -20,6 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from trust_tests.probes.base import Item, ProbeSet
+from trust_tests.probes.target_control import with_batch
 
 HELD_OUT: tuple[str, ...] = (
     "The old lighthouse on the northern cape has not guided a ship in forty years. Its lamp was taken down when "
@@ -73,10 +74,18 @@ def kl_value(kl: float) -> float:
     return float(max(np.exp(-kl), 1e-12))
 
 
-def geometric_mean(values: np.ndarray, idx: np.ndarray) -> float:
+def _geometric_mean(values: np.ndarray, idx: np.ndarray) -> float:
     """exp(mean(log v)): with v = exp(-KL) per item, exp(-mean KL)."""
     v = np.clip(np.asarray(values, dtype=float)[idx], 1e-12, 1.0)
     return float(np.exp(np.mean(np.log(v))))
+
+
+def _geometric_mean_batch(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    logs = np.log(np.clip(values, 1e-12, 1.0))
+    return np.exp((counts * logs).sum(axis=1) / counts.sum(axis=1))
+
+
+geometric_mean = with_batch(_geometric_mean, _geometric_mean_batch)
 
 
 def margins(option_logprobs: Sequence[Sequence[float]]) -> list[float]:
@@ -92,5 +101,22 @@ def margin_value(margin: float) -> float:
     return float(1.0 - np.exp(-max(margin, 0.0)))
 
 
-def median_statistic(values: np.ndarray, idx: np.ndarray) -> float:
+def _median(values: np.ndarray, idx: np.ndarray) -> float:
     return float(np.median(np.asarray(values, dtype=float)[idx]))
+
+
+def _median_batch(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Per draw, the median of the multiset holding item i counts[b, i] times (the two middle ones averaged)."""
+    order = np.argsort(values, axis=1, kind="stable")
+    ranked = np.take_along_axis(np.broadcast_to(values, counts.shape), order, axis=1)
+    upto = np.cumsum(np.take_along_axis(counts, order, axis=1), axis=1)  # [draw, rank]
+    size = upto[:, -1:]
+
+    def at(position: np.ndarray) -> np.ndarray:  # the value at 0-based position `position` of each sorted multiset
+        rank = (upto <= position).sum(axis=1, keepdims=True)
+        return np.take_along_axis(ranked, rank, axis=1)[:, 0]
+
+    return (at((size - 1) // 2) + at(size // 2)) / 2.0
+
+
+median_statistic = with_batch(_median, _median_batch)

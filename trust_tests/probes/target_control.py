@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 import numpy as np
 
-from contracts.protocols import Signal, Statistic
+from contracts.protocols import BatchStatistic, Signal, Statistic
 from trust_tests.probes.base import ProbeSet
 
 T = TypeVar("T")
@@ -67,7 +67,22 @@ def role_mask(probes: ProbeSet, role: str = TARGET) -> np.ndarray:
     return np.array([it.meta.get("role", TARGET) == role for it in probes.items], dtype=bool)
 
 
-def masked_mean(mask: np.ndarray) -> Statistic:
+def with_batch(statistic: Statistic, batch: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> BatchStatistic:
+    """`statistic`, carrying its batched form for the gate (contracts.protocols.BatchStatistic)."""
+    statistic.batch = batch  # type: ignore[attr-defined]
+    return statistic  # type: ignore[return-value]
+
+
+def masked_mean_batch(mask: np.ndarray, values: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """masked_mean's batched form: per draw, the count-weighted mean of the masked items' values."""
+    m = np.asarray(mask, dtype=float)
+    weight = counts @ m
+    full = (values @ m) / m.sum()  # the full-sample value of each draw, for a draw without masked items
+    total = (counts * values) @ m
+    return np.where(weight > 0, total / np.where(weight > 0, weight, 1.0), full)
+
+
+def masked_mean(mask: np.ndarray) -> BatchStatistic:
     """Mean over the resampled items that the mask selects: controls stay out of the score."""
     mask = np.asarray(mask, dtype=bool)
 
@@ -76,10 +91,10 @@ def masked_mean(mask: np.ndarray) -> Statistic:
         # A resample without targets is vanishingly rare; fall back to the full-sample value.
         return float(values[keep].mean()) if len(keep) else float(values[mask].mean())
 
-    return statistic
+    return with_batch(statistic, lambda values, counts: masked_mean_batch(mask, values, counts))
 
 
-def stratified_mean(strata: Sequence[str], mask: np.ndarray | None = None) -> Statistic:
+def stratified_mean(strata: Sequence[str], mask: np.ndarray | None = None) -> BatchStatistic:
     """Mean of per-stratum means (over the items `mask` keeps): subsets weigh the same whatever their size.
 
     DecodingTrust averages its subsets (toxic/nontoxic prompts, PII settings) this way.
@@ -87,13 +102,21 @@ def stratified_mean(strata: Sequence[str], mask: np.ndarray | None = None) -> St
     labels = np.asarray(strata)
     keep = np.ones(len(labels), dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
     names = sorted(set(labels[keep].tolist()))
+    member = np.array([keep & (labels == s) for s in names], dtype=float).reshape(len(names), len(labels)).T
 
     def statistic(values: np.ndarray, idx: np.ndarray) -> float:
         idx = idx[keep[idx]]
         means = [values[idx[labels[idx] == s]].mean() for s in names if np.any(labels[idx] == s)]
         return float(np.mean(means)) if means else 0.0
 
-    return statistic
+    def batch(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        weight, total = counts @ member, (counts * values) @ member  # [draw, stratum]
+        present = weight > 0
+        means = np.where(present, total / np.where(present, weight, 1.0), 0.0)
+        k = present.sum(axis=1)
+        return np.where(k > 0, means.sum(axis=1) / np.maximum(k, 1), 0.0)
+
+    return with_batch(statistic, batch)
 
 
 # --- signal -------------------------------------------------------------------------------------------

@@ -17,6 +17,10 @@ from other processes hits all alike. For each contender the benchmark counts the
 (padding included) and the positions projected onto the vocabulary, turns them into FLOPs, and prints the share
 of this machine's measured matmul peak it reached; `bound` is the time the fewest tokens any method must compute
 (the workload's prefix trie) would take at that peak.
+
+Memory: `peak RSS` is the benchmark process's high-water mark during comptrust's rounds (after the freed heap is
+handed back), which still carries what the other contenders left resident; `comptrust alone` is the peak of a
+fresh process that loads the model and runs only comptrust on the shape: the engine's own footprint.
 """
 from __future__ import annotations
 
@@ -236,11 +240,63 @@ def _rss_peak_reset() -> None:
     Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM (Linux)
 
 
-def _rss_peak() -> int:
+def _rss_peak(field: str = "VmHWM") -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) * 1024
     return 0
+
+
+def loglik_requests(shape: str, args: argparse.Namespace, backend: Any) -> tuple[list[Any], list[Request]]:
+    """(what comptrust is given, the same requests as raw (context, continuation) text) for a log-likelihood shape."""
+    if shape == "chat":
+        flat = shape_chat(args.items)
+        return flat, [(backend.render(p)[0], c) for p, c in flat]
+    if shape == "mmlu":
+        reqs = shape_mmlu(args.items, args.max_chars)
+    elif shape == "fewshot":
+        reqs = shape_fewshot(args.fewshot_items, args.shots, args.subjects)
+    else:
+        reqs = shape_longcont(args.longcont_items, backend.tok)
+    return list(reqs), reqs
+
+
+def engine_pass(shape: str, args: argparse.Namespace, backend: Any, lm_cls: Any) -> Callable[[], Any]:
+    """The comptrust contender's whole work on a shape (for generation: the greedy and the sampled pass)."""
+    lm = lm_cls("bench", "bench", lambda: backend, cache=None)
+    if shape == "generate":
+        prompts = shape_generate(args.gen_per_system)
+        return lambda: [lm.generate(prompts, max_new_tokens=args.max_new_tokens, temperature=t) for t in (0.0, 1.0)]
+    ours = loglik_requests(shape, args, backend)[0]
+    return lambda: lm.loglik(ours)
+
+
+_SIZE_ARGS = ("items", "fewshot_items", "shots", "subjects", "longcont_items", "max_chars", "gen_per_system",
+              "max_new_tokens")
+
+
+def engine_alone(args: argparse.Namespace, shape: str, threads: int) -> dict[str, float]:
+    """Peak RSS of a fresh process that loads the model and runs only comptrust on the shape, once: the engine's
+    own footprint, free of what the other contenders left resident in the benchmark's process."""
+    sizes = [x for a in _SIZE_ARGS for x in (f"--{a.replace('_', '-')}", str(getattr(args, a)))]
+    cmd = [sys.executable, __file__, str(args.model_dir), "--threads", str(threads), *sizes, "--engine-alone", shape]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    msg = json.loads(done.stdout.strip().splitlines()[-1])
+    print(f"  comptrust alone, fresh process: peak RSS {msg['peak_gb']:.2f} GB (model loaded: {msg['loaded_gb']:.2f} GB)")
+    return msg
+
+
+def engine_alone_worker(args: argparse.Namespace, shape: str) -> None:
+    import torch
+
+    from fixtures.engine import LM
+    from fixtures.loading import load_hf_folder
+
+    torch.set_num_threads(int(args.threads))
+    backend = load_hf_folder(args.model_dir, device="cpu")
+    loaded = _rss_peak("VmRSS")
+    engine_pass(shape, args, backend, LM)()
+    print(json.dumps({"peak_gb": _rss_peak() / 2**30, "loaded_gb": loaded / 2**30}))
 
 
 def in_process(fn: Callable[[], Any], count: dict[str, int], track_rss: bool = False) -> Callable[[], Outcome]:
@@ -319,7 +375,7 @@ def report_shape(name: str, res: dict[str, list[Outcome]], cost: Cost, peak: flo
         last = v[-1]
         flops = cost.flops(last.tokens, last.projected)
         share = flops / med[k] / peak
-        rss = f"  peak RSS {max(o.peak_rss for o in v) / 2**30:.2f} GB" if last.peak_rss else ""
+        rss = f"  peak RSS {max(o.peak_rss for o in v) / 2**30:.2f} GB (shared process)" if last.peak_rss else ""
         print(f"  {k:<10} {med[k]:8.2f} s  {work / med[k]:8.2f} {unit}/s  tokens {last.tokens:>7}  "
               f"{flops / 1e12:6.2f} TFLOP  {100 * share:5.1f}% of peak{rss}")
         out[k] = {"seconds": med[k], "rounds": [o.seconds for o in v], "tokens": last.tokens,
@@ -358,7 +414,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help="python of a venv with requirements/lmeval.txt (default: $COMPTRUST_LMEVAL_PYTHON; else skipped)")
     ap.add_argument("--lmeval-batch-size", type=int, default=16, help="HFLM batch_size (default: 16)")
     ap.add_argument("--json", type=Path, default=None, help="also write the numbers here")
+    ap.add_argument("--rss-only", action="store_true",
+                    help="only each shape's engine-alone peak RSS (a fresh process per shape), no timing (default: off)")
     ap.add_argument("--lmeval-worker", nargs=3, metavar=("MODEL", "THREADS", "BATCH"), help=argparse.SUPPRESS)
+    ap.add_argument("--engine-alone", choices=SHAPES, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.lmeval_worker:
         model, threads, batch = args.lmeval_worker
@@ -373,6 +432,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     sys.path.insert(0, str(ROOT))
+    if args.engine_alone:
+        engine_alone_worker(args, args.engine_alone)
+        return 0
+    if args.rss_only:
+        for threads in thread_counts:
+            print(f"\n=== {threads} thread(s)")
+            for shape in shapes:
+                print(f"[{shape}]")
+                engine_alone(args, shape, threads)
+        return 0
     import tempfile
 
     import torch
@@ -389,20 +458,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     report: dict[str, Any] = {"model": str(args.model_dir), "torch": torch.__version__, "rounds": args.rounds,
                               "date": time.strftime("%Y-%m-%d"), "cpu": _cpu_name(), "runs": {}}
 
-    loglik_sets: dict[str, tuple[list[Any], list[Request]]] = {}
-    for shape in shapes:
-        if shape == "chat":
-            flat = shape_chat(args.items)
-            loglik_sets[shape] = (flat, [(backend.render(p)[0], c) for p, c in flat])
-        elif shape == "mmlu":
-            reqs = shape_mmlu(args.items, args.max_chars)
-            loglik_sets[shape] = (list(reqs), reqs)
-        elif shape == "fewshot":
-            reqs = shape_fewshot(args.fewshot_items, args.shots, args.subjects)
-            loglik_sets[shape] = (list(reqs), reqs)
-        elif shape == "longcont":
-            reqs = shape_longcont(args.longcont_items, tok)
-            loglik_sets[shape] = (list(reqs), reqs)
+    loglik_sets = {shape: loglik_requests(shape, args, backend) for shape in shapes if shape != "generate"}
 
     for threads in thread_counts:
         torch.set_num_threads(threads)
@@ -417,6 +473,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for shape in shapes:
             if shape == "generate":
                 run[shape] = _bench_generate(args, backend, count, cost, peak, LM)
+                run[shape]["engine_alone"] = engine_alone(args, shape, threads)
                 continue
             ours, requests = loglik_sets[shape]
             trie, scored = trie_tokens(tok, requests)
@@ -445,6 +502,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     diff = max_abs_diff(res[k][-1].value, ref)
                     out[f"maxdiff_{k}_vs_naive"] = diff
                     print(f"  max |{k} - naive| = {diff:.2e} nats")
+            out["engine_alone"] = engine_alone(args, shape, threads)
             run[shape] = out
         if worker is not None:
             worker.close()

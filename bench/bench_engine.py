@@ -25,7 +25,6 @@ fresh process that loads the model and runs only comptrust on the shape: the eng
 from __future__ import annotations
 
 import argparse
-import ctypes
 import json
 import os
 import random
@@ -233,14 +232,13 @@ class Outcome:
 
 
 def _rss_peak_reset() -> None:
-    try:  # hand the heap other contenders freed back to the OS first: it is resident, but not the engine's
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
+    from contracts.heap import release_freed
+
+    release_freed()  # the heap other contenders freed is resident, but not the engine's
     Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM (Linux)
 
 
-def _rss_peak(field: str = "VmHWM") -> int:
+def _proc_status_bytes(field: str = "VmHWM") -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith(f"{field}:"):
             return int(line.split()[1]) * 1024
@@ -294,24 +292,21 @@ def engine_alone_worker(args: argparse.Namespace, shape: str) -> None:
 
     torch.set_num_threads(int(args.threads))
     backend = load_hf_folder(args.model_dir, device="cpu")
-    loaded = _rss_peak("VmRSS")
+    loaded = _proc_status_bytes("VmRSS")
     engine_pass(shape, args, backend, LM)()
-    print(json.dumps({"peak_gb": _rss_peak() / 2**30, "loaded_gb": loaded / 2**30}))
+    print(json.dumps({"peak_gb": _proc_status_bytes() / 2**30, "loaded_gb": loaded / 2**30}))
 
 
 def in_process(fn: Callable[[], Any], count: dict[str, int], track_rss: bool = False) -> Callable[[], Outcome]:
     def run() -> Outcome:
         before = dict(count)
         if track_rss:
-            import gc
-
-            gc.collect()
             _rss_peak_reset()
         t0 = time.perf_counter()
         value = fn()
         dt = time.perf_counter() - t0
         return Outcome(dt, value, count["tokens"] - before["tokens"], count["projected"] - before["projected"],
-                       _rss_peak() if track_rss else 0)
+                       _proc_status_bytes() if track_rss else 0)
     return run
 
 

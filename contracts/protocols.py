@@ -32,6 +32,12 @@ class BatchStatistic(Protocol):
 
     def batch(self, values: np.ndarray, counts: np.ndarray, /) -> np.ndarray: ...
 
+
+def with_batch(statistic: Statistic, batch: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> BatchStatistic:
+    """`statistic`, carrying its batched form for the gate."""
+    statistic.batch = batch  # type: ignore[attr-defined]
+    return statistic  # type: ignore[return-value]
+
 # A custom signal test on the reference's per-item values: (has_signal, reason).
 Signal = Callable[["np.ndarray"], tuple[bool, str]]
 

@@ -100,3 +100,15 @@ def test_the_gate_decides_the_same_with_and_without_the_batched_form(name: str, 
         assert batched.se == pytest.approx(looped.se, abs=1e-12)
     assert stats.signal_vs_chance(reference, 0.3, kind="binary", statistic=statistic, alpha=0.05, seed=2) == \
         stats.signal_vs_chance(reference, 0.3, kind="binary", statistic=plain, alpha=0.05, seed=2)
+
+
+def test_a_batched_form_that_does_not_give_one_value_per_draw_is_refused() -> None:
+    from contracts.protocols import with_batch
+
+    def mean(values: np.ndarray, idx: np.ndarray) -> float:
+        return float(values[idx].mean())
+
+    wrong = with_batch(mean, lambda values, counts: (counts * values).sum() / counts.sum())  # one value in all
+    reference, candidate = np.r_[np.ones(10), np.zeros(10)], np.r_[np.zeros(10), np.ones(10)]
+    with pytest.raises(ValueError, match="one value per draw expected"):
+        stats.compare(reference, candidate, kind="continuous", statistic=wrong, n_boot=100)

@@ -26,10 +26,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from contracts.protocols import BatchStatistic, with_batch
 from trust_tests.probes.base import Item, ProbeSet
 from trust_tests.probes.sentiment import SENTIMENT_OPTIONS, Review, reviews, sentiment_prompt
 from trust_tests.probes.perturb import CHAR_LEVEL, WORD_LEVEL, apply
-from trust_tests.probes.target_control import BatchStatistic, masked_mean_batch, with_batch
+from trust_tests.probes.target_control import masked_mean_batch
 
 N_BASES = 120
 CLEAN, PERTURBED = "clean", "perturbed"

@@ -34,14 +34,13 @@ from functools import cache
 
 import numpy as np
 
+from contracts.protocols import BatchStatistic, with_batch
 from trust_tests.probes.base import Item, ProbeSet, chat, package_dir
 from trust_tests.probes.target_control import (
-    BatchStatistic,
     Signal,
     contrast_signal,
     interleave,
     seeded_rng,
-    with_batch,
 )
 
 OPTIONS = ("Yes", "No")

@@ -19,8 +19,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from contracts.protocols import with_batch
 from trust_tests.probes.base import Item, ProbeSet
-from trust_tests.probes.target_control import with_batch
 
 HELD_OUT: tuple[str, ...] = (
     "The old lighthouse on the northern cape has not guided a ship in forty years. Its lamp was taken down when "

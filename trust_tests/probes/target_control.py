@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TypeVar
 
 import numpy as np
 
-from contracts.protocols import BatchStatistic, Signal, Statistic
+from contracts.protocols import BatchStatistic, Signal, with_batch
 from trust_tests.probes.base import ProbeSet
 
 T = TypeVar("T")
@@ -65,12 +65,6 @@ def two_option_prob(first: float, second: float) -> float:
 def role_mask(probes: ProbeSet, role: str = TARGET) -> np.ndarray:
     """Boolean mask of items whose meta 'role' is `role` (items without a role count as targets)."""
     return np.array([it.meta.get("role", TARGET) == role for it in probes.items], dtype=bool)
-
-
-def with_batch(statistic: Statistic, batch: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> BatchStatistic:
-    """`statistic`, carrying its batched form for the gate (contracts.protocols.BatchStatistic)."""
-    statistic.batch = batch  # type: ignore[attr-defined]
-    return statistic  # type: ignore[return-value]
 
 
 def masked_mean_batch(mask: np.ndarray, values: np.ndarray, counts: np.ndarray) -> np.ndarray:

@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from contracts.protocols import with_batch
+
 from ...base import Item, ProbeSet, chat
-from ...target_control import contrast_signal, with_batch
+from ...target_control import contrast_signal
 from .. import parsers as ps
 from .. import scoring as sc
 from ..files import DTDataError, read_npy, require
